@@ -1,0 +1,29 @@
+# Thin wrapper: every target calls scripts/zsdefer (see `scripts/zsdefer --help`).
+# Debian's python3 sees apt's python3-* packages (matplotlib for plots).
+ZSDEFER ?= /usr/bin/python3 scripts/zsdefer
+VARIANT ?= default
+
+.PHONY: all deps bench check check-host build image shellcheck help
+
+all: help
+
+help:
+	@$(ZSDEFER) --help
+
+deps:
+	$(ZSDEFER) deps
+
+bench: deps
+	$(ZSDEFER) bench
+
+check: deps
+	$(ZSDEFER) check
+
+check-host:
+	$(ZSDEFER) check --host-only
+
+build: deps
+	$(ZSDEFER) build --variant $(VARIANT)
+
+image: deps
+	$(ZSDEFER) image

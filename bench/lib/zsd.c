@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zsd.h"
+
+static int tap_n, tap_fail;
+
+uint64_t zsd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void zsd_fill_page(unsigned char *p, uint64_t idx, uint64_t seed, unsigned int rnd)
+{
+	uint64_t x = (idx + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
+	size_t i;
+
+	if (rnd > ZSD_PAGE)
+		rnd = ZSD_PAGE;
+	for (i = 0; i < rnd; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (unsigned char)x;
+	}
+	for (; i < ZSD_PAGE; i++)
+		p[i] = (unsigned char)(i % 61);
+	/* The index makes every page distinct, whatever rnd is. */
+	memcpy(p + ZSD_PAGE - sizeof(idx), &idx, sizeof(idx));
+}
+
+uint64_t zsd_csum(const unsigned char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+int zsd_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int zsd_write_file(const char *path, const char *buf)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, strlen(buf));
+	err = errno;
+	close(fd);
+	return n < 0 ? -err : 0;
+}
+
+long long zsd_zram_mem(void)
+{
+	char buf[512];
+	long long orig, compr, mem;
+
+	if (zsd_read_file("/sys/block/zram0/mm_stat", buf, sizeof(buf)) < 0)
+		return -1;
+	if (sscanf(buf, "%lld %lld %lld", &orig, &compr, &mem) != 3)
+		return -1;
+	return mem;
+}
+
+long zsd_vmswap_kb(void)
+{
+	char buf[4096], *p;
+
+	if (zsd_read_file("/proc/self/status", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "VmSwap:");
+	return p ? strtol(p + 7, NULL, 10) : -1;
+}
+
+long zsd_pageout(void *addr, size_t len, long want_kb)
+{
+	long kb = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (madvise(addr, len, MADV_PAGEOUT))
+			zsd_die("madvise(MADV_PAGEOUT): %s", strerror(errno));
+		kb = zsd_vmswap_kb();
+		if (kb >= want_kb)
+			break;
+	}
+	return kb;
+}
+
+long long zsd_wait_zram_below(long long target, unsigned int timeout_ms)
+{
+	uint64_t t0 = zsd_now_ns();
+
+	for (;;) {
+		long long mem = zsd_zram_mem();
+		uint64_t dt = zsd_now_ns() - t0;
+
+		if (mem >= 0 && mem <= target)
+			return (long long)dt;
+		if (dt > (uint64_t)timeout_ms * 1000000ULL)
+			return -1;
+		usleep(200);
+	}
+}
+
+long long zsd_slot_cache_slack(void)
+{
+	/* 64 entries per CPU, each pinning at most one zspage of <= 4 pages. */
+	return 64LL * sysconf(_SC_NPROCESSORS_CONF) * 4 * ZSD_PAGE;
+}
+
+void zsd_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!cond)
+		tap_fail++;
+}
+
+int zsd_tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	fflush(stdout);
+	return tap_fail;
+}
+
+void zsd_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("not ok %d - ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n1..%d\n", tap_n);
+	fflush(stdout);
+	exit(1);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the guest programs: data that zram stores (compressible
+ * but never same-filled), checksums, swap and zram figures, timing, TAP.
+ */
+#ifndef ZSD_H
+#define ZSD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define ZSD_PAGE 4096UL
+
+uint64_t zsd_now_ns(void);
+/* Fill one page: `rnd` pseudo-random bytes (the incompressible part), the
+ * rest a short repeating pattern, so the page is never same-filled. */
+void zsd_fill_page(unsigned char *p, uint64_t idx, uint64_t seed, unsigned int rnd);
+uint64_t zsd_csum(const unsigned char *p, size_t len);
+/* zram0's mm_stat mem_used_total in bytes; -1 if unreadable. */
+long long zsd_zram_mem(void);
+/* This process's VmSwap in kB; -1 if unreadable. */
+long zsd_vmswap_kb(void);
+/* Push [addr, addr+len) to swap, retrying a few times; returns VmSwap kB. */
+long zsd_pageout(void *addr, size_t len, long want_kb);
+/* Poll until zram's memory is <= target; returns ns waited or -1 on timeout. */
+long long zsd_wait_zram_below(long long target, unsigned int timeout_ms);
+/* Allowance for swap entries parked in the per-CPU swap slot caches, which
+ * hold up to 64 freed entries per CPU before they reach zram. */
+long long zsd_slot_cache_slack(void);
+int zsd_read_file(const char *path, char *buf, size_t len);
+int zsd_write_file(const char *path, const char *buf);
+
+/* TAP output; zsd_tap_done() prints the plan and returns the failures. */
+void zsd_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int zsd_tap_done(void);
+void zsd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,43 @@
+# shellcheck shell=sh
+# Shared guest helpers, sourced by init and by guest test scripts.
+
+# zsd_setup_swap KIND SIZE: KIND is none, zram (lzo-rle) or zswap (zswap
+# with lzo and zsmalloc in front of the raw disk /dev/vdb).
+zsd_setup_swap() {
+	case "$1" in
+	none) return 0 ;;
+	zram)
+		zsd_zram_make "$2" && swapon /dev/zram0 ;;
+	zswap)
+		[ -b /dev/vdb ] || { echo "zswap: no swap disk /dev/vdb"; return 1; }
+		p=/sys/module/zswap/parameters
+		echo lzo >"$p/compressor" && echo zsmalloc >"$p/zpool" &&
+			echo Y >"$p/enabled" && mkswap /dev/vdb >/dev/null &&
+			swapon /dev/vdb ;;
+	*) echo "unknown swap kind: $1"; return 1 ;;
+	esac
+}
+
+# zsd_zram_make SIZE: (re)initialise zram0 with lzo-rle and make it swap.
+zsd_zram_make() {
+	z=/sys/block/zram0
+	[ -d "$z" ] || { echo "no /sys/block/zram0 (CONFIG_ZRAM?)"; return 1; }
+	echo lzo-rle >"$z/comp_algorithm" && echo "$1" >"$z/disksize" &&
+		mkswap /dev/zram0 >/dev/null
+}
+
+# zsd_zram_mem: zram's memory figure (mm_stat mem_used_total), in bytes.
+zsd_zram_mem() {
+	read -r _ _ mem _ </sys/block/zram0/mm_stat && echo "$mem"
+}
+
+# TAP helpers: zsd_ok COND DESC
+zsd_n=0
+zsd_ok() {
+	zsd_n=$((zsd_n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $zsd_n - $2"
+	else
+		echo "not ok $zsd_n - $2"
+	fi
+}

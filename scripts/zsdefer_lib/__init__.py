@@ -1,0 +1,1 @@
+"""zsdefer tooling: build, boot and measure zsmalloc free policies."""

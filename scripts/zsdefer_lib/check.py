@@ -1,0 +1,131 @@
+"""`zsdefer check`: host unit tests, then the guest suites on built kernels.
+
+Every suite prints TAP; the run ends with one line over all of them:
+"N passed, N failed" (", N skipped" when some were).
+"""
+
+import argparse
+import sys
+import unittest
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List
+
+from . import build, image, runner, tap, variants
+from .errors import ZsdError
+from .paths import REPO
+from .progress import say
+
+
+@dataclass(frozen=True)
+class GuestSuite:
+    """One boot: a kernel variant, a machine and the command it runs."""
+    name: str
+    command: str
+    variant: str = variants.DEFAULT_VARIANT
+    cpus: int = 2
+    mem: str = "2G"
+    swap: str = "zram"
+    swap_size: str = "1G"
+    timeout: float = 900.0
+
+
+GUEST_SUITES: List[GuestSuite] = [
+    GuestSuite("smoke", "smoke -s 256 -r 1024 -c 2"),
+]
+
+
+class _TapResult(unittest.TextTestResult):
+    """unittest results as TAP lines on stdout."""
+
+    def __init__(self, *a, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*a, **kw)
+        self.n = 0
+
+    def _line(self, ok: bool, test: unittest.TestCase, extra: str = "") -> None:
+        self.n += 1
+        print(f"{'ok' if ok else 'not ok'} {self.n} - {test.id()}{extra}", flush=True)
+
+    def addSuccess(self, test: unittest.TestCase) -> None:
+        super().addSuccess(test)
+        self._line(True, test)
+
+    def addFailure(self, test, err) -> None:  # type: ignore[no-untyped-def]
+        super().addFailure(test, err)
+        self._line(False, test)
+        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
+
+    def addError(self, test, err) -> None:  # type: ignore[no-untyped-def]
+        super().addError(test, err)
+        self._line(False, test)
+        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
+
+    def addSkip(self, test: unittest.TestCase, reason: str) -> None:
+        super().addSkip(test, reason)
+        self._line(True, test, f" # SKIP {reason}")
+
+
+def host_tests() -> tap.Tally:
+    print("# suite: host unit tests", flush=True)
+    suite = unittest.defaultTestLoader.discover(str(REPO / "tests" / "host"),
+                                                top_level_dir=str(REPO))
+    runner_ = unittest.TextTestRunner(stream=open("/dev/null", "w"),
+                                      resultclass=_TapResult, verbosity=0)
+    res = runner_.run(suite)
+    print(f"1..{res.testsRun}", flush=True)
+    t = tap.Tally()
+    t.skipped = len(res.skipped)
+    t.failed = len(res.failures) + len(res.errors)
+    t.passed = res.testsRun - t.failed - t.skipped
+    return t
+
+
+def guest_suite(suite: GuestSuite, args: argparse.Namespace) -> tap.Tally:
+    print(f"# suite: guest {suite.name} (variant {suite.variant}, "
+          f"{suite.cpus} vCPUs, {suite.swap})", flush=True)
+    variant = variants.get(suite.variant)
+    spec = runner.RunSpec(
+        kernel=build.kernel_image(variant), command=suite.command,
+        workdir=runner.default_workdir(f"check-{suite.name}"), cpus=suite.cpus,
+        mem=suite.mem, accel=args.accel, timeout=min(suite.timeout, args.timeout),
+        swap=suite.swap, swap_size=suite.swap_size,
+        swap_disk_bytes=(runner.host_disk_bytes(suite.swap_size)
+                         if suite.swap == "zswap" else 0))
+    try:
+        res = runner.run(spec, image.base_image(), spec.workdir / "results")
+    except ZsdError as exc:
+        print(f"not ok - guest suite {suite.name}: {exc}".replace("\n", " "), flush=True)
+        return tap.Tally(failed=1)
+    t = tap.count(res.output.splitlines())
+    if res.status != 0 and t.failed == 0:
+        print(f"not ok - guest suite {suite.name} exited {res.status}", flush=True)
+        t.failed += 1
+    if t.passed + t.failed == 0:
+        print(f"not ok - guest suite {suite.name} ran no test", flush=True)
+        t.failed += 1
+    return t
+
+
+def main(args: argparse.Namespace) -> int:
+    total = host_tests()
+    if not args.host_only:
+        built, broken = set(), set()
+        for suite in GUEST_SUITES:
+            if suite.variant in broken:
+                print(f"not ok - guest suite {suite.name}: variant {suite.variant} did not build")
+                total.failed += 1
+                continue
+            if suite.variant not in built:
+                try:
+                    build.build(variants.get(suite.variant))
+                except ZsdError as exc:
+                    print(f"not ok - build {suite.variant}: {exc}".replace("\n", " "))
+                    total.failed += 1
+                    broken.add(suite.variant)
+                    continue
+                built.add(suite.variant)
+            total.add(guest_suite(suite, args))
+    sys.stdout.flush()
+    say(f"check: {total.summary()}")
+    print(total.summary())
+    return 0 if total.failed == 0 else 1

@@ -1,0 +1,56 @@
+"""Debian packages the project needs, and installing them."""
+
+import os
+import shlex
+import subprocess
+from typing import List
+
+from .errors import EXIT_USAGE, ZsdError
+from .progress import say
+
+PACKAGES = [
+    "linux-source-6.12",            # the kernel source tarball
+    "build-essential", "flex", "bison", "bc", "libelf-dev", "libssl-dev",
+    "cpio", "xz-utils", "patch", "perl", "python3",
+    "qemu-system-x86",              # the guest machine
+    "busybox-static",               # the guest shell
+    "trace-cmd", "linux-perf",      # copied into the guest
+    "python3-matplotlib",           # PNG plots
+]
+
+
+def missing(packages: List[str] = PACKAGES) -> List[str]:
+    """Packages dpkg does not report as installed."""
+    res = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n"] + packages,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    installed = {line.split()[0] for line in res.stdout.splitlines()
+                 if line.endswith(" installed")}
+    return [p for p in packages if p not in installed]
+
+
+def install_line(packages: List[str]) -> str:
+    return "apt-get install -y " + " ".join(shlex.quote(p) for p in packages)
+
+
+def ensure(dry_run: bool = False) -> None:
+    need = missing()
+    if not need:
+        say("deps: all packages present")
+        return
+    if dry_run:
+        print(install_line(need))
+        return
+    if os.geteuid() != 0:
+        print(f"sudo apt-get update && sudo {install_line(need)}")
+        raise ZsdError("deps: not root; run the line above, then retry", EXIT_USAGE)
+    say(f"deps: installing {' '.join(need)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q"] + need):
+        res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        if res.returncode != 0:
+            raise ZsdError(f"{' '.join(cmd[:2])} failed:\n{res.stdout[-3000:]}")
+    still = missing()
+    if still:
+        raise ZsdError(f"deps: still missing after install: {' '.join(still)}")

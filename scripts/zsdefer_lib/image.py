@@ -1,0 +1,160 @@
+"""The guest userland: an initramfs built from Debian's binaries and ours.
+
+busybox-static for the shell, our static C programs (bench/, tests/guest/),
+trace-cmd and perf with the shared libraries ldd lists, our init and guest
+scripts. The base archive is cached and rebuilt when an input changes; each
+run appends a small uncompressed archive with its command (the kernel
+unpacks concatenated archives in order).
+"""
+
+import gzip
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Dict, Iterable, List
+
+from . import cpio
+from .errors import ZsdError
+from .paths import REPO, image_dir
+from .progress import say
+
+BUSYBOX = Path("/bin/busybox")
+TOOLS = [Path("/usr/bin/trace-cmd"), Path("/usr/bin/perf")]
+C_LIB = [REPO / "bench" / "lib" / "zsd.c"]
+C_DIRS = [REPO / "bench", REPO / "tests" / "guest"]
+GUEST_SCRIPTS = [REPO / "scripts" / "guest", REPO / "tests" / "guest"]
+CFLAGS = ["-static", "-O2", "-g0", "-Wall", "-Wextra", "-Werror", "-pthread",
+          "-std=gnu11", f"-I{REPO / 'bench' / 'lib'}"]
+
+
+def c_programs() -> List[Path]:
+    return sorted(p for d in C_DIRS for p in d.glob("*.c"))
+
+
+def compile_programs(out: Path) -> Dict[str, Path]:
+    """Build every guest C program statically; fail naming the compiler error."""
+    out.mkdir(parents=True, exist_ok=True)
+    built = {}
+    for src in c_programs():
+        exe = out / src.stem
+        deps = [src] + C_LIB + sorted((REPO / "bench" / "lib").glob("*.h"))
+        if not exe.exists() or any(d.stat().st_mtime > exe.stat().st_mtime
+                                   for d in deps):
+            cmd = ["gcc"] + CFLAGS + ["-o", str(exe), str(src)] + [str(c) for c in C_LIB]
+            res = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+            if res.returncode != 0:
+                raise ZsdError(f"compiling {src.relative_to(REPO)} failed:\n"
+                               + res.stdout)
+        built[src.stem] = exe
+    return built
+
+
+_LDD = re.compile(r"(?:=>\s*)?(/\S+)\s+\(0x")
+
+
+def shared_libs(binary: Path) -> List[Path]:
+    """Absolute library paths ldd reports for a binary (loader included)."""
+    res = subprocess.run(["ldd", str(binary)], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    if res.returncode != 0:
+        return []
+    return [Path(m.group(1)) for m in map(_LDD.search, res.stdout.splitlines())
+            if m]
+
+
+def _tree_entries(files: Dict[str, Path], links: Dict[str, str],
+                  texts: Dict[str, bytes]) -> List[cpio.Entry]:
+    """Entries for a set of files, with their parent directories first."""
+    dirs = set()
+    for p in list(files) + list(links) + list(texts):
+        parent = Path(p).parent
+        while str(parent) not in (".", "/"):
+            dirs.add(str(parent))
+            parent = parent.parent
+    for d in ("proc", "sys", "dev", "tmp", "results", "root", "etc", "mnt"):
+        dirs.add(d)
+    out = [cpio.directory(d) for d in sorted(dirs, key=lambda s: (s.count("/"), s))]
+    out += [cpio.chardev("dev/console", 5, 1), cpio.chardev("dev/null", 1, 3, 0o666),
+            cpio.chardev("dev/ttyS0", 4, 64), cpio.chardev("dev/ttyS1", 4, 65)]
+    for path, src in sorted(files.items()):
+        mode = 0o755 if os.access(src, os.X_OK) else 0o644
+        out.append(cpio.file(path, src.read_bytes(), mode))
+    for path, data in sorted(texts.items()):
+        out.append(cpio.file(path, data, 0o755 if path.endswith(".sh") or path == "init" else 0o644))
+    out += [cpio.symlink(p, t) for p, t in sorted(links.items())]
+    return out
+
+
+def _inputs_key(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(set(paths)):
+        st = p.stat()
+        h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def base_image() -> Path:
+    """Build (or reuse) the cached base initramfs; return its path."""
+    for tool in [BUSYBOX] + TOOLS:
+        if not tool.exists():
+            raise ZsdError(f"{tool} not found: run `scripts/zsdefer deps` "
+                           "(busybox-static, trace-cmd, linux-perf)")
+    outdir = image_dir()
+    programs = compile_programs(outdir / "bin")
+    files: Dict[str, Path] = {"bin/busybox": BUSYBOX}
+    for name, exe in programs.items():
+        files[f"usr/bin/{name}"] = exe
+    for tool in TOOLS:
+        files[f"usr/bin/{tool.name}"] = tool.resolve()
+        for lib in shared_libs(tool):
+            files[str(lib).lstrip("/")] = lib.resolve()
+    texts: Dict[str, bytes] = {}
+    for d in GUEST_SCRIPTS:
+        for s in sorted(d.glob("*.sh")):
+            texts[f"usr/share/zsdefer/{s.name}"] = s.read_bytes()
+    texts["init"] = (REPO / "scripts" / "guest" / "init").read_bytes()
+    texts["etc/passwd"] = b"root:x:0:0:root:/root:/bin/sh\n"
+    texts["etc/group"] = b"root:x:0:\n"
+    applets = subprocess.run([str(BUSYBOX), "--list"], stdout=subprocess.PIPE,
+                             text=True, check=True).stdout.split()
+    links = {f"bin/{a}": "busybox" for a in applets if a != "busybox"}
+    key_paths = list(files.values()) + [REPO / "scripts" / "guest" / "init"]
+    key_paths += [s for d in GUEST_SCRIPTS for s in d.glob("*.sh")]
+    key = _inputs_key(key_paths)
+    image = outdir / f"base-{key}.cpio.gz"
+    if image.is_file():
+        return image
+    say(f"image: packing initramfs ({len(files)} files)")
+    raw = io.BytesIO()
+    cpio.write(raw, _tree_entries(files, links, texts))
+    data = gzip.compress(raw.getvalue(), compresslevel=6, mtime=0)
+    data += b"\0" * ((4 - len(data) % 4) % 4)
+    for old in outdir.glob("base-*.cpio.gz"):
+        old.unlink()
+    tmp = image.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, image)
+    say(f"image: {image} ({len(data) >> 20} MiB)")
+    return image
+
+
+def run_image(base: Path, dest: Path, command: str, env: Dict[str, str]) -> Path:
+    """Base image + an archive with this run's command and settings."""
+    envtext = "".join(f"{k}={_shquote(v)}\n" for k, v in sorted(env.items()))
+    extra = io.BytesIO()
+    cpio.write(extra, [cpio.directory("zsdefer"),
+                       cpio.file("zsdefer/cmd", command.encode() + b"\n", 0o755),
+                       cpio.file("zsdefer/env", envtext.encode())])
+    with open(dest, "wb") as out, open(base, "rb") as src:
+        shutil.copyfileobj(src, out)
+        out.write(extra.getvalue())
+    return dest
+
+
+def _shquote(v: str) -> str:
+    return "'" + v.replace("'", "'\\''") + "'"

@@ -1,0 +1,134 @@
+"""QEMU settings as data: the accelerator, the machine, the command line.
+
+Kept apart from the code that runs the guest so the choices can be read (and
+unit-tested) in one place.
+"""
+
+import json
+import os
+import platform
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+from .paths import cache_dir
+
+QEMU = {"x86_64": "qemu-system-x86_64"}
+
+# Why each accelerator's flags are what they are:
+# - tcg: multi-threaded TCG so -smp N gives N host threads; "max" exposes
+#   every feature TCG emulates.
+# - kvm: "host" with arch-capabilities off, since some hosts abort on
+#   MSR 0x10a with it on.
+ACCEL = {
+    "tcg": ["-accel", "tcg,thread=multi", "-cpu", "max"],
+    "kvm": ["-accel", "kvm", "-cpu", "host,-arch-capabilities"],
+}
+
+BASE_CMDLINE = [
+    "console=ttyS0", "panic=-1", "oops=panic", "loglevel=6",
+    "rdinit=/init", "printk.devkmsg=on",
+]
+
+
+def host_tsc_khz(cpuinfo: str) -> Optional[int]:
+    """The host TSC rate in kHz, from /proc/cpuinfo's "cpu MHz"."""
+    m = re.search(r"^cpu MHz\s*:\s*([0-9.]+)", cpuinfo, re.M)
+    return int(float(m.group(1)) * 1000) if m else None
+
+
+def tcg_cmdline(cpuinfo: str) -> List[str]:
+    """Under TCG the guest TSC runs at the host's rate; PIT calibration of it
+    fails now and then and the guest falls back to jiffies (4 ms timing), so
+    tell the guest the rate and that the TSC is reliable."""
+    khz = host_tsc_khz(cpuinfo)
+    out = ["tsc=reliable"]
+    if khz:
+        out.append(f"tsc_early_khz={khz}")
+    return out
+
+
+@dataclass
+class Machine:
+    kernel: Path
+    initrd: Path
+    console_log: Path
+    accel: str = "tcg"
+    cpus: int = 2
+    mem: str = "2G"
+    disks: List[Path] = field(default_factory=list)
+    append: List[str] = field(default_factory=list)
+    arch: str = "x86_64"
+
+    def argv(self) -> List[str]:
+        cmdline = list(BASE_CMDLINE)
+        if self.accel == "tcg":
+            cmdline += tcg_cmdline(_read("/proc/cpuinfo"))
+        cmdline += self.append
+        # Without ACPI SeaBIOS' MP table lists one CPU per socket: -smp N
+        # alone boots a one-CPU guest.
+        argv = [QEMU[self.arch], "-nodefaults", "-no-reboot", "-display", "none",
+                "-vga", "none", "-net", "none",
+                *ACCEL[self.accel],
+                "-smp", f"cpus={self.cpus},sockets={self.cpus}",
+                "-m", self.mem,
+                "-kernel", str(self.kernel), "-initrd", str(self.initrd),
+                "-append", " ".join(cmdline),
+                "-chardev", f"file,id=con,path={self.console_log}",
+                "-serial", "chardev:con",
+                "-chardev", "stdio,id=cmd,signal=off",
+                "-serial", "chardev:cmd"]
+        for disk in self.disks:
+            argv += ["-drive", f"file={disk},format=raw,if=virtio"]
+        return argv
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _probe_file() -> Path:
+    return cache_dir() / "kvm-probe.json"
+
+
+def _probe_key() -> str:
+    try:
+        ver = subprocess.run([QEMU["x86_64"], "--version"], stdout=subprocess.PIPE,
+                             text=True, check=False).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        ver = "?"
+    return f"{platform.release()}|{ver}"
+
+
+def kvm_known_bad() -> bool:
+    """True when an earlier boot found that KVM opens but runs no guest."""
+    try:
+        data = json.loads(_probe_file().read_text())
+    except (OSError, ValueError):
+        return False
+    return data.get("key") == _probe_key() and data.get("works") is False
+
+
+def record_kvm(works: bool) -> None:
+    _probe_file().parent.mkdir(parents=True, exist_ok=True)
+    _probe_file().write_text(json.dumps({"key": _probe_key(), "works": works}))
+
+
+def kvm_openable() -> bool:
+    return os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def choose_accel(requested: str) -> str:
+    """'auto' means KVM where it opens and has not been seen failing."""
+    if requested != "auto":
+        return requested
+    if kvm_openable() and not kvm_known_bad():
+        return "kvm"
+    return "tcg"
+

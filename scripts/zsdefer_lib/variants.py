@@ -1,0 +1,52 @@
+"""Kernel variants, described as data in configs/variants.json."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+from .errors import ZsdError
+from .paths import REPO
+
+VARIANTS_FILE = REPO / "configs" / "variants.json"
+DEFAULT_VARIANT = "default"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    fragments: List[str]
+    tree: str = "patched"          # "patched" (our code) or "pristine"
+    arch: str = "x86_64"
+    description: str = ""
+    make_args: List[str] = field(default_factory=list)
+
+    def fragment_paths(self) -> List[Path]:
+        return [REPO / "configs" / f for f in self.fragments]
+
+
+def load(path: Path = VARIANTS_FILE) -> Dict[str, Variant]:
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ZsdError(f"cannot read variants from {path}: {exc}") from exc
+    out: Dict[str, Variant] = {}
+    for name, spec in raw.items():
+        if name.startswith("_"):
+            continue
+        if spec.get("tree", "patched") not in ("patched", "pristine"):
+            raise ZsdError(f"variant {name}: tree must be patched or pristine")
+        out[name] = Variant(name=name, fragments=list(spec["fragments"]),
+                            tree=spec.get("tree", "patched"),
+                            arch=spec.get("arch", "x86_64"),
+                            description=spec.get("description", ""),
+                            make_args=list(spec.get("make_args", [])))
+    return out
+
+
+def get(name: str) -> Variant:
+    variants = load()
+    if name not in variants:
+        raise ZsdError(f"unknown variant {name!r}; known: "
+                       + ", ".join(sorted(variants)), 2)
+    return variants[name]

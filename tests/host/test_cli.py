@@ -1,0 +1,66 @@
+import contextlib
+import io
+import subprocess
+import unittest
+from pathlib import Path
+
+from zsdefer_lib import cli, deps, variants
+
+ZSDEFER = Path(__file__).resolve().parents[2] / "scripts" / "zsdefer"
+
+
+def run_cli(*argv: str) -> tuple:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = cli.main(list(argv))
+        except SystemExit as exc:  # argparse
+            rc = exc.code
+    return rc, out.getvalue(), err.getvalue()
+
+
+class CliTest(unittest.TestCase):
+    def test_help_lists_subcommands(self) -> None:
+        res = subprocess.run([str(ZSDEFER), "--help"], stdout=subprocess.PIPE, text=True)
+        self.assertEqual(res.returncode, 0)
+        for sub in ("deps", "source", "build", "image", "run", "check", "bench"):
+            self.assertIn(sub, res.stdout)
+
+    def test_unknown_subcommand_is_usage_error(self) -> None:
+        self.assertEqual(run_cli("frobnicate")[0], 2)
+
+    def test_run_without_command(self) -> None:
+        rc, _, err = run_cli("run", "--variant", "default")
+        self.assertEqual(rc, 2)
+        self.assertIn("no guest command", err)
+
+    def test_unknown_variant(self) -> None:
+        rc, _, err = run_cli("build", "--variant", "no-such-variant")
+        self.assertEqual(rc, 2)
+        self.assertIn("unknown variant", err)
+
+    def test_bad_cpu_count(self) -> None:
+        rc, _, err = run_cli("run", "--cpus", "0", "--", "true")
+        self.assertEqual(rc, 2)
+
+    def test_variants_file_is_consistent(self) -> None:
+        vs = variants.load()
+        self.assertIn(variants.DEFAULT_VARIANT, vs)
+        self.assertIn("unpatched", vs)
+        self.assertEqual(vs["unpatched"].tree, "pristine")
+        for v in vs.values():
+            for f in v.fragment_paths():
+                self.assertTrue(f.is_file(), f)
+
+    def test_deps_install_line(self) -> None:
+        self.assertEqual(deps.install_line(["a", "b"]), "apt-get install -y a b")
+        self.assertIn("linux-source-6.12", deps.PACKAGES)
+
+    def test_deps_not_root_prints_line_and_exits_2(self) -> None:
+        from unittest import mock
+        with mock.patch.object(deps, "missing", return_value=["qemu-system-x86"]), \
+                mock.patch("os.geteuid", return_value=1000):
+            rc, out, err = run_cli("deps")
+        self.assertEqual(rc, 2)
+        self.assertIn("apt-get install -y qemu-system-x86", out)
+        self.assertIn("not root", err)

@@ -1,0 +1,99 @@
+"""The pieces between host and guest: cpio, QEMU arguments, TAP, results."""
+
+import io
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+from zsdefer_lib import cpio, qemu, runner, tap
+from zsdefer_lib.errors import ZsdError
+
+CPUINFO = "processor\t: 0\ncpu MHz\t\t: 2596.098\nflags\t\t: tsc\n"
+
+
+class CpioTest(unittest.TestCase):
+    def test_cpio_tool_reads_our_archive(self) -> None:
+        buf = io.BytesIO()
+        cpio.write(buf, [cpio.directory("bin"), cpio.file("bin/x", b"hello", 0o755),
+                         cpio.symlink("bin/y", "x"), cpio.chardev("console", 5, 1)])
+        self.assertEqual(len(buf.getvalue()) % 4, 0)
+        res = subprocess.run(["cpio", "-itv", "--quiet"], input=buf.getvalue(),
+                             stdout=subprocess.PIPE, check=True)
+        listing = res.stdout.decode()
+        self.assertIn("bin/x", listing)
+        self.assertIn("bin/y -> x", listing)
+        self.assertRegex(listing, r"crw-------.*5,\s+1.*console")
+
+
+class QemuTest(unittest.TestCase):
+    def machine(self, accel: str, cpus: int = 4) -> list:
+        return qemu.Machine(kernel=Path("/k"), initrd=Path("/i"),
+                            console_log=Path("/c"), accel=accel, cpus=cpus).argv()
+
+    def test_smp_names_sockets(self) -> None:
+        argv = self.machine("tcg", 4)
+        self.assertEqual(argv[argv.index("-smp") + 1], "cpus=4,sockets=4")
+
+    def test_tcg_gets_reliable_tsc(self) -> None:
+        self.assertEqual(qemu.tcg_cmdline(CPUINFO),
+                         ["tsc=reliable", "tsc_early_khz=2596098"])
+        append = self.machine("tcg")[self.machine("tcg").index("-append") + 1]
+        self.assertIn("tsc=reliable", append)
+        self.assertIn("tcg,thread=multi", self.machine("tcg"))
+
+    def test_kvm_has_no_tsc_override(self) -> None:
+        argv = self.machine("kvm")
+        self.assertNotIn("tsc=reliable", argv[argv.index("-append") + 1])
+        self.assertIn("kvm", argv)
+
+    def test_no_reboot_so_reboot_exits(self) -> None:
+        argv = self.machine("tcg")
+        self.assertIn("-no-reboot", argv)
+        self.assertIn("panic=-1", argv[argv.index("-append") + 1])
+
+    def test_accel_choice(self) -> None:
+        self.assertEqual(qemu.choose_accel("tcg"), "tcg")
+        self.assertEqual(qemu.choose_accel("kvm"), "kvm")
+
+
+class TapTest(unittest.TestCase):
+    def test_counts(self) -> None:
+        t = tap.count(["ok 1 - a", "not ok 2 - b", "ok 3 - c # SKIP no cpu",
+                       "not ok 4 - d # TODO later", "# comment", "1..4",
+                       "    ok 1 - nested is not top level"])
+        self.assertEqual((t.passed, t.failed, t.skipped), (2, 1, 1))
+
+    def test_summary_line(self) -> None:
+        self.assertEqual(tap.Tally(3, 1).summary(), "3 passed, 1 failed")
+        self.assertEqual(tap.Tally(3, 0, 2).summary(), "3 passed, 0 failed, 2 skipped")
+
+
+class RunnerTest(unittest.TestCase):
+    def test_exit_marker(self) -> None:
+        self.assertEqual(runner.EXIT_MARK.match("ZSDEFER-EXIT: 3\n").group(1), "3")
+        self.assertIsNone(runner.EXIT_MARK.match("echo ZSDEFER-EXIT: 3"))
+
+    def test_sizes(self) -> None:
+        self.assertEqual(runner.host_disk_bytes("1G"), 1 << 30)
+        self.assertEqual(runner.host_disk_bytes("512m"), 512 << 20)
+        with self.assertRaises(ZsdError):
+            runner.host_disk_bytes("lots")
+
+    def test_bad_log_lines(self) -> None:
+        for bad in ["[ 1.0] WARNING: CPU: 0 PID: 1 at mm/zsmalloc.c:10",
+                    "[ 2.0] BUG: KASAN: use-after-free in zs_free",
+                    "Kernel panic - not syncing: oops"]:
+            self.assertTrue(runner.BAD_LOG.search(bad), bad)
+        self.assertFalse(runner.BAD_LOG.search("[ 0.1] zram: Added device: zram0"))
+
+    def test_results_archive_with_escaping_path_is_refused(self) -> None:
+        import tarfile
+        with tempfile.TemporaryDirectory() as d:
+            wd = Path(d)
+            with tarfile.open(wd / "results.img", "w") as tar:
+                info = tarfile.TarInfo("../evil")
+                info.size = 1
+                tar.addfile(info, io.BytesIO(b"x"))
+            with self.assertRaises(ZsdError):
+                runner._unpack_results(wd, wd / "out")
