@@ -1,0 +1,108 @@
+#!/bin/sh
+# Guest suite for the free policies (TAP). Runs in every compiled-in mode:
+# data integrity, a switch storm, zram reset with frees pending, CPU
+# offline/online under load, and free_mode input handling.
+# usage: defer-suite.sh [integrity-MB]
+. /usr/share/zsdefer/lib.sh
+Z=/sys/kernel/mm/zsmalloc
+MB=${1:-1024}
+
+[ -r $Z/free_mode ] || { echo "not ok 1 - $Z/free_mode missing"; exit 1; }
+modes=$(tr -d '[]' <$Z/free_mode)
+echo "# modes: $modes; $(nproc) CPUs; $(cat /proc/sys/kernel/osrelease)"
+
+# zsd_wait_idle: wait (10 s at most) for every deferred free to be drained.
+zsd_wait_idle() {
+	i=0
+	while [ "$(cat $Z/pending)" != 0 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(cat $Z/pending)" = 0 ]
+}
+
+# check_consistent WHAT: once idle, every deferred zspage has been drained
+# and zsmalloc holds no more pages than zram still stores.
+check_consistent() {
+	zsd_wait_idle
+	idle=$?
+	d=$(cat $Z/deferred)
+	r=$(cat $Z/drained)
+	[ $idle = 0 ] && [ "$d" = "$r" ]
+	zsd_ok $? "$1: idle, deferred $d == drained $r, pending $(cat $Z/pending)"
+}
+
+zram_reset() {
+	swapoff /dev/zram0 && echo 1 >/sys/block/zram0/reset &&
+		zsd_zram_make 1G >/dev/null && swapon /dev/zram0
+}
+
+nr_zspages() { awk '/^nr_zspages/ {print $2}' /proc/vmstat; }
+
+for m in $modes; do
+	echo "# --- mode $m"
+	echo "$m" >$Z/free_mode
+	grep -q "\[$m\]" $Z/free_mode
+	zsd_ok $? "$m: selected through free_mode"
+
+	# Integrity: MB of data through zram and back, every page checked.
+	swapstress -p 1 -s "$MB" -l 1 | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: integrity: /"
+	check_consistent "$m: after integrity"
+
+	# Teardown: unmap (frees pending in deferred modes), then reset zram at
+	# once; zs_destroy_pool must reach every pending zspage.
+	smoke -s 128 -r 3600 >/dev/null 2>&1 &
+	wait $!
+	zram_reset
+	zsd_ok $? "$m: zram reset right after unmap"
+	z=$(nr_zspages)
+	[ "$(cat $Z/pending)" = 0 ] && [ "$z" = 0 ]
+	zsd_ok $? "$m: after reset nothing pending ($(cat $Z/pending)), nr_zspages $z"
+	check_consistent "$m: after reset"
+
+	# CPU offline/online while frees are queued on that CPU's list.
+	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
+		swapstress -p 2 -s 48 -l 3 -r 3600 >/tmp/hp.out &
+		pid=$!
+		n=0
+		while kill -0 $pid 2>/dev/null; do
+			echo 0 >/sys/devices/system/cpu/cpu1/online
+			sleep 0.05
+			echo 1 >/sys/devices/system/cpu/cpu1/online
+			n=$((n + 1))
+			sleep 0.05
+		done
+		wait $pid
+		rc=$?
+		sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: hotplug: /" /tmp/hp.out | grep -v '^1\.\.'
+		zsd_ok $rc "$m: $n CPU offline/online cycles under swap load"
+		check_consistent "$m: after hotplug"
+	else
+		echo "ok - $m: CPU hotplug # SKIP one CPU or no hotplug"
+	fi
+done
+
+# Switch storm: two processes swapping and unmapping while the mode changes
+# every 3 ms through every compiled-in mode.
+base=$(zsd_zram_mem)
+swapstress -p 2 -s 64 -l 6 -r 2048 -m "$(echo $modes | tr ' ' ,)" -i 3000 |
+	sed "s/^\(not \)\{0,1\}ok [0-9]* - /&switch storm: /" | grep -v '^1\.\.'
+check_consistent "switch storm"
+mem=$(zsd_zram_mem)
+[ "$mem" -le $((base + 64 * $(nproc) * 4 * 4096)) ]
+zsd_ok $? "switch storm: zram memory back to baseline ($base -> $mem bytes)"
+
+# free_mode input handling.
+sysfs_input | grep -v '^1\.\.' | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&free_mode input: /"
+
+# Tracepoints: trace-cmd records the zsmalloc events.
+if command -v trace-cmd >/dev/null; then
+	first=$(echo $modes | awk '{print $NF}')
+	echo "$first" >$Z/free_mode
+	trace-cmd record -q -o /tmp/trace.dat -e zsmalloc smoke -s 64 -r 3600 >/dev/null 2>&1
+	echo sync >$Z/free_mode
+	n=$(trace-cmd report -i /tmp/trace.dat 2>/dev/null | grep -c 'zs_defer_')
+	[ "$n" -gt 0 ]
+	zsd_ok $? "trace-cmd record -e zsmalloc ($first, then switch): $n zs_defer events"
+fi
+echo "1..$zsd_n"
