@@ -1,29 +1,97 @@
-"""`zsdefer bench`: the main job. Build, boot, run the workload, report.
+"""`zsdefer bench`: the main job. Build, boot, run every mode, print tables.
 
-At this stage it runs the smoke workload once and reports its munmap and
-release times; the mode comparison replaces it once the modes exist.
+Each kernel boots once; inside it every compiled-in mode runs the munmap
+workload for every (compressibility, process count), ROUNDS times with the
+mode order rotated (bench/modes.sh). The unpatched kernel runs the same
+workloads in its own boot, as the measure of sync's own overhead.
 """
 
 import argparse
-import re
+import time
+from pathlib import Path
+from typing import Dict, List
 
-from . import build, image, runner, variants
+from . import build, compare, image, results, runner, variants
 from .errors import ZsdError
+from .paths import results_root
 from .progress import say
+
+METRICS = [
+    compare.Metric("munmap", "ms, slowest process"),
+    compare.Metric("release", "ms until zram memory is back"),
+    compare.Metric("cpu", "ms CPU on all CPUs, workers included"),
+]
+FIELD = {"munmap": "munmap_ms", "release": "release_ms", "cpu": "cpu_ms"}
+KILL_FIELD = {"munmap": "reap_ms", "release": "release_ms", "cpu": "cpu_ms"}
+
+
+def add_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rounds", type=int, default=5, help="rounds per mode (default 5)")
+    p.add_argument("--size", type=int, default=256, help="MB per process (default 256)")
+    p.add_argument("--procs", default="1 2 4", help="process counts (default '1 2 4')")
+    p.add_argument("--data", default="256 1024 3600",
+                   help="random bytes per 4 KB page, one per compressibility point "
+                        "(default '256 1024 3600': ~13:1, ~3.7:1, huge objects)")
+    p.add_argument("--kill", action="store_true",
+                   help="SIGKILL the processes instead of munmap (the LMK case)")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="skip the unpatched kernel's boot")
+    p.add_argument("--out", help="results directory (default results/)")
+
+
+def run_variant(name: str, args: argparse.Namespace, outdir: Path) -> List[Dict[str, object]]:
+    variant = variants.get(name)
+    kernel = build.build(variant)
+    cmd = (f"sh /usr/share/zsdefer/modes.sh {args.rounds} {args.size} "
+           f"'{args.procs}' '{args.data}'" + (" kill" if args.kill else ""))
+    spec = runner.RunSpec(kernel=kernel, command=cmd, workdir=runner.default_workdir(
+        f"bench-{name}"), cpus=args.cpus, mem=args.mem, accel=args.accel,
+        timeout=args.timeout, swap="zram", swap_size="3G",
+        append=["kunit.enable=0"])
+    say(f"bench {name}: booting; {args.rounds} rounds (each mode's line is a measurement)")
+    res = runner.run(spec, image.base_image(), spec.workdir / "results")
+    recs = results.parse_lines(res.output)
+    if res.status != 0 or not recs:
+        raise ZsdError(f"bench {name}: guest run failed (status {res.status}); "
+                       f"log {res.console_log}")
+    meta = results.metadata(name, args.cpus, args.mem, res.accel, args.rounds)
+    path = outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}.json"
+    results.save(path, meta, recs)
+    say(f"bench {name}: {len(recs)} measurements -> {path}")
+    return [dict(r, _meta=meta) for r in recs]
+
+
+def tables(records: List[Dict[str, object]], kill: bool) -> str:
+    """Every (data, procs) x metric table, baseline column sync."""
+    out: List[str] = []
+    fields = KILL_FIELD if kill else FIELD
+    for metric in METRICS:
+        grouped = results.group(records, fields[metric.name])
+        for (rnd, procs, _), cols in sorted(grouped.items()):
+            base = "sync" if "sync" in cols else next(iter(cols))
+            order = {m: cols[m] for m in sorted(cols, key=_mode_order)}
+            out.append(f"{metric.name}: {procs} x {records[0].get('size_mb')} MB, "
+                       f"data {results.data_name(rnd)}")
+            out.append(compare.mmtests_table(metric, order, base))
+            out.append("")
+    return "\n".join(out)
+
+
+def _mode_order(m: str) -> int:
+    known = ["unpatched", "sync", "llist", "pcpu", "hbuf", "hbuf-cb"]
+    return known.index(m) if m in known else len(known)
 
 
 def main(args: argparse.Namespace) -> int:
-    variant = variants.get(args.variant)
-    kernel = build.build(variant)
-    spec = runner.RunSpec(kernel=kernel, command="smoke -s 256 -r 1024 -c %d" % args.cpus,
-                          workdir=runner.default_workdir("bench"), cpus=args.cpus,
-                          mem=args.mem, accel=args.accel, timeout=args.timeout,
-                          swap="zram", swap_size="1G", quiet=True)
-    res = runner.run(spec, image.base_image(), spec.workdir / "results")
-    m = re.search(r"^# munmap_ms=([0-9.]+) release_ms=([-0-9.]+)", res.output, re.M)
-    if res.status != 0 or not m:
-        raise ZsdError(f"benchmark run failed (status {res.status}):\n{res.output}")
-    say(f"bench: {res.accel}, {args.cpus} vCPUs, variant {variant.name}")
-    print(f"munmap 256 MB zram (1024 random bytes/page): {float(m.group(1)):.1f} ms, "
-          f"memory released after {float(m.group(2)):.1f} ms")
+    outdir = Path(args.out) if args.out else results_root()
+    names = [args.variant] + ([] if args.no_baseline else ["unpatched"])
+    records: List[Dict[str, object]] = []
+    meta: Dict[str, str] = {}
+    for name in names:
+        recs = run_variant(name, args, outdir)
+        meta = meta or recs[0]["_meta"]  # type: ignore[assignment]
+        records += recs
+    print(compare.header(meta))
+    print()
+    print(tables(records, args.kill))
     return 0

@@ -28,10 +28,15 @@ class GuestSuite:
     swap: str = "zram"
     swap_size: str = "1G"
     timeout: float = 900.0
+    ktap: str = ""  # a KUnit suite whose results in the kernel log count too
 
 
 GUEST_SUITES: List[GuestSuite] = [
     GuestSuite("smoke", "smoke -s 256 -r 1024 -c 2"),
+    GuestSuite("defer", "sh /usr/share/zsdefer/defer-suite.sh 1024",
+               swap_size="2G", ktap="zsmalloc_defer"),
+    GuestSuite("debug", "sh /usr/share/zsdefer/defer-suite.sh 128", variant="debug",
+               swap_size="1G", ktap="zsmalloc_defer", timeout=2400.0),
 ]
 
 
@@ -96,7 +101,14 @@ def guest_suite(suite: GuestSuite, args: argparse.Namespace) -> tap.Tally:
     except ZsdError as exc:
         print(f"not ok - guest suite {suite.name}: {exc}".replace("\n", " "), flush=True)
         return tap.Tally(failed=1)
-    t = tap.count(res.output.splitlines())
+    lines = res.output.splitlines()
+    if suite.ktap:
+        kunit = tap.ktap_leaves(res.console_log.read_text(errors="replace"), suite.ktap)
+        if not kunit:
+            kunit = [f"not ok - kunit {suite.ktap}: no results in {res.console_log}"]
+        print("\n".join(kunit), flush=True)
+        lines += kunit
+    t = tap.count(lines)
     if res.status != 0 and t.failed == 0:
         print(f"not ok - guest suite {suite.name} exited {res.status}", flush=True)
         t.failed += 1

@@ -133,7 +133,9 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="the main job: build, boot, benchmark, print the table")
     _add_guest_args(p)
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, mem="3G", timeout=3600.0)
+    from . import bench
+    bench.add_args(p)
     return ap
 
 

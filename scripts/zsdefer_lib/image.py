@@ -26,7 +26,7 @@ BUSYBOX = Path("/bin/busybox")
 TOOLS = [Path("/usr/bin/trace-cmd"), Path("/usr/bin/perf")]
 C_LIB = [REPO / "bench" / "lib" / "zsd.c"]
 C_DIRS = [REPO / "bench", REPO / "tests" / "guest"]
-GUEST_SCRIPTS = [REPO / "scripts" / "guest", REPO / "tests" / "guest"]
+GUEST_SCRIPTS = [REPO / "scripts" / "guest", REPO / "tests" / "guest", REPO / "bench"]
 CFLAGS = ["-static", "-O2", "-g0", "-Wall", "-Wextra", "-Werror", "-pthread",
           "-std=gnu11", f"-I{REPO / 'bench' / 'lib'}"]
 

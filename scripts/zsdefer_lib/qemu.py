@@ -28,7 +28,7 @@ ACCEL = {
 }
 
 BASE_CMDLINE = [
-    "console=ttyS0", "panic=-1", "oops=panic", "loglevel=6",
+    "console=ttyS0", "panic=-1", "oops=panic", "loglevel=7",
     "rdinit=/init", "printk.devkmsg=on",
 ]
 

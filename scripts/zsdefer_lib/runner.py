@@ -168,6 +168,8 @@ def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
                        f"{console}, qemu: {spec.workdir / 'qemu-stderr.log'}",
                        EXIT_NO_OUTPUT)
     _unpack_results(spec.workdir, results)
+    for scratch in ("results.img", "swap.img", "initrd.cpio"):
+        (spec.workdir / scratch).unlink(missing_ok=True)
     log = console.read_text(errors="replace")
     (results / "console.log").write_text(log)
     marks = [m for m in map(EXIT_MARK.match, out.splitlines()) if m]

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, List
 
 _LINE = re.compile(r"^(not ok|ok)\b\s*\d*\s*-?\s*(.*)$")
 
@@ -40,3 +40,34 @@ def count(lines: Iterable[str]) -> Tally:
         else:
             t.failed += 1
     return t
+
+
+_KTAP = re.compile(r"^(?:\[\s*\d+\.\d+\]\s?)?( *)(not ok|ok) (\d+) (.*)$")
+
+
+def ktap_leaves(log: str, suite: str) -> List[str]:
+    """KUnit results of `suite` from a kernel log, as TAP lines.
+
+    Only leaves count: a parameterised case's parameters, not the case's own
+    summary line, and not the suite's. A result is a summary when the result
+    line before it was more deeply indented."""
+    out: List[str] = []
+    inside, prev_indent = False, -1
+    for raw in log.splitlines():
+        line = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", raw)
+        if line.strip() == f"# Subtest: {suite}":
+            inside, prev_indent = True, -1
+            continue
+        if not inside:
+            continue
+        m = _KTAP.match(line)
+        if not m:
+            continue
+        indent = len(m.group(1))
+        if indent == 0:  # the suite's own result closes it
+            inside = False
+            continue
+        if indent >= prev_indent:
+            out.append(f"{m.group(2)} - kunit {suite}: {m.group(4)}")
+        prev_indent = indent
+    return out

@@ -37,7 +37,11 @@ zram_reset() {
 		zsd_zram_make 1G >/dev/null && swapon /dev/zram0
 }
 
-nr_zspages() { awk '/^nr_zspages/ {print $2}' /proc/vmstat; }
+# nr_zspages: zone counters fold per-CPU deltas lazily; fold them first.
+nr_zspages() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '/^nr_zspages/ {print $2}' /proc/vmstat
+}
 
 for m in $modes; do
 	echo "# --- mode $m"

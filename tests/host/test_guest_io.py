@@ -97,3 +97,31 @@ class RunnerTest(unittest.TestCase):
                 tar.addfile(info, io.BytesIO(b"x"))
             with self.assertRaises(ZsdError):
                 runner._unpack_results(wd, wd / "out")
+
+
+KTAP_LOG = """[    1.0] KTAP version 1
+[    1.0] 1..1
+[    1.1]     KTAP version 1
+[    1.1]     # Subtest: zsmalloc_defer
+[    1.1]     1..3
+[    1.2]         KTAP version 1
+[    1.2]         # Subtest: zs_defer_test_patterns
+[    1.2]         ok 1 sync
+[    1.2]         not ok 2 llist
+[    1.2]     # zs_defer_test_patterns: pass:1 fail:1 skip:0 total:2
+[    1.2]     not ok 1 zs_defer_test_patterns
+[    1.3]     ok 2 zs_defer_test_destroy
+[    1.3]     ok 3 zs_defer_test_hotplug # SKIP one CPU
+[    1.4] not ok 1 zsmalloc_defer
+"""
+
+
+class KtapTest(unittest.TestCase):
+    def test_leaves_only(self) -> None:
+        lines = tap.ktap_leaves(KTAP_LOG, "zsmalloc_defer")
+        self.assertEqual(len(lines), 4, lines)
+        t = tap.count(lines)
+        self.assertEqual((t.passed, t.failed, t.skipped), (2, 1, 1))
+
+    def test_missing_suite(self) -> None:
+        self.assertEqual(tap.ktap_leaves(KTAP_LOG, "other"), [])

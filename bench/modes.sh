@@ -1,0 +1,58 @@
+#!/bin/sh
+# Guest side of `zsdefer bench`: every compiled-in free mode in one boot,
+# ROUNDS rounds, the mode order rotated each round, an idle drain checked
+# before each measurement. Prints one "result ..." line per measurement.
+# usage: modes.sh ROUNDS SIZE_MB "PROCS..." "RANDOM_BYTES..." [kill]
+. /usr/share/zsdefer/lib.sh
+Z=/sys/kernel/mm/zsmalloc
+rounds=$1 size=$2 procs=$3 rnds=$4 kill=${5:+-k}
+
+if [ -r $Z/free_mode ]; then
+	modes=$(tr -d '[]' <$Z/free_mode)
+else
+	modes=unpatched  # a kernel without our code: one column
+fi
+n=$(echo $modes | wc -w)
+echo "# modes: $modes; $(nproc) CPUs; clocksource $ZSDEFER_CLOCKSOURCE"
+
+# wait_idle: nothing pending (10 s at most); non-zero if it never drains.
+wait_idle() {
+	[ -r $Z/pending ] || return 0
+	i=0
+	while [ "$(cat $Z/pending)" != 0 ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
+r=0
+while [ $r -lt "$rounds" ]; do
+	r=$((r + 1))
+	# Rotate: round r starts at mode number (r-1) mod n.
+	set -- $modes
+	k=$(((r - 1) % n))
+	while [ $k -gt 0 ]; do
+		m=$1
+		shift
+		set -- "$@" "$m"
+		k=$((k - 1))
+	done
+	order="$*"
+	echo "# round $r/$rounds: $order"
+	for rnd in $rnds; do
+		for p in $procs; do
+			for m in $order; do
+				[ "$m" = unpatched ] || echo "$m" >$Z/free_mode || exit 1
+				wait_idle || { echo "# $m: pending never drained"; exit 1; }
+				line=$(munmap -p "$p" -s "$size" -r "$rnd" $kill) || {
+					echo "# munmap failed: mode $m procs $p rnd $rnd: $line"
+					exit 1
+				}
+				echo "$line mode=$m round=$r"
+			done
+		done
+	done
+done
+[ -w $Z/free_mode ] && echo sync >$Z/free_mode
+exit 0

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The thread's benchmark: P processes each map S MB of anonymous memory, fill
+ * it with data of a chosen compressibility (never same-filled), push it to
+ * swap with MADV_PAGEOUT and check it is there, wait at a barrier, then time
+ * munmap(). With -k they are SIGKILLed together instead (the low-memory
+ * killer case) and the time until all are reaped is measured.
+ *
+ * Also measured, from the barrier: the release time (until zram's memory
+ * figure is back at its pre-fill value) and the CPU time all CPUs spent
+ * running tasks meanwhile (/proc/schedstat), worker threads included.
+ *
+ * Prints one line: "result key=value ...".
+ * usage: munmap [-p procs] [-s MB] [-r random-bytes-per-page] [-k]
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zsd.h"
+
+/* Sum of per-CPU task run time in ns (schedstat field 7); 0 if unavailable. */
+static unsigned long long busy_ns(void)
+{
+	static char buf[1 << 14];
+	unsigned long long sum = 0, v[9];
+	char *line;
+
+	if (zsd_read_file("/proc/schedstat", buf, sizeof(buf)) < 0)
+		return 0;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "cpu", 3))
+			continue;
+		if (sscanf(line, "%*s %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+			   &v[8]) == 9)
+			sum += v[6];
+	}
+	return sum;
+}
+
+struct times { uint64_t start, end; };
+
+static void child(unsigned long mb, unsigned int rnd, int id, int ready, int go,
+		  int res, int killmode)
+{
+	unsigned long pages = mb * 1024 * 1024 / ZSD_PAGE, i;
+	long want_kb = (long)(mb * 1024) * 95 / 100, kb;
+	struct times t;
+	unsigned char *buf;
+	char c = 'r';
+
+	buf = mmap(NULL, pages * ZSD_PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		_exit(10);
+	for (i = 0; i < pages; i++)
+		zsd_fill_page(buf + i * ZSD_PAGE, i, (uint64_t)id << 20, rnd);
+	kb = zsd_pageout(buf, pages * ZSD_PAGE, want_kb);
+	if (kb < want_kb)
+		c = 'n';
+	if (write(ready, &c, 1) != 1)
+		_exit(11);
+	if (killmode)
+		for (;;)
+			pause();
+	if (read(go, &c, 1) < 0)
+		_exit(12);
+	t.start = zsd_now_ns();
+	munmap(buf, pages * ZSD_PAGE);
+	t.end = zsd_now_ns();
+	if (write(res, &t, sizeof(t)) != sizeof(t))
+		_exit(13);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	int procs = 1, killmode = 0, opt, i, ready[2], go[2], res[2], notswapped = 0;
+	unsigned long mb = 256, rnd = 1024;
+	unsigned long long busy0;
+	long long base, wait;
+	uint64_t t0, tmax = 0, tsum = 0, treap = 0;
+	pid_t *pids;
+	char c;
+
+	while ((opt = getopt(argc, argv, "p:s:r:k")) != -1) {
+		switch (opt) {
+		case 'p': procs = atoi(optarg); break;
+		case 's': mb = strtoul(optarg, NULL, 0); break;
+		case 'r': rnd = strtoul(optarg, NULL, 0); break;
+		case 'k': killmode = 1; break;
+		default:
+			fprintf(stderr, "usage: munmap [-p N] [-s MB] [-r BYTES] [-k]\n");
+			return 2;
+		}
+	}
+	if (procs < 1 || !mb) {
+		fprintf(stderr, "munmap: need -p >= 1 and -s >= 1\n");
+		return 2;
+	}
+	base = zsd_zram_mem();
+	if (base < 0) {
+		fprintf(stderr, "munmap: zram0 is not set up\n");
+		return 1;
+	}
+	pids = calloc(procs, sizeof(*pids));
+	if (!pids || pipe(ready) || pipe(go) || pipe(res))
+		return 1;
+	for (i = 0; i < procs; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (!pids[i])
+			child(mb, rnd, i, ready[1], go[0], res[1], killmode);
+	}
+	for (i = 0; i < procs; i++) {
+		if (read(ready[0], &c, 1) != 1) {
+			fprintf(stderr, "munmap: a child died while filling\n");
+			return 1;
+		}
+		notswapped += c != 'r';
+	}
+	if (notswapped) {
+		fprintf(stderr, "munmap: %d processes could not push their memory to swap\n",
+			notswapped);
+		return 1;
+	}
+	busy0 = busy_ns();
+	t0 = zsd_now_ns();
+	if (killmode) {
+		for (i = 0; i < procs; i++)
+			kill(pids[i], SIGKILL);
+		for (i = 0; i < procs; i++)
+			waitpid(pids[i], NULL, 0);
+		treap = zsd_now_ns() - t0;
+	} else {
+		close(go[1]);	/* the barrier: every child's read() returns */
+		for (i = 0; i < procs; i++) {
+			struct times t;
+
+			if (read(res[0], &t, sizeof(t)) != sizeof(t)) {
+				fprintf(stderr, "munmap: a child died in munmap\n");
+				return 1;
+			}
+			tsum += t.end - t.start;
+			if (t.end - t.start > tmax)
+				tmax = t.end - t.start;
+		}
+		for (i = 0; i < procs; i++)
+			waitpid(pids[i], NULL, 0);
+	}
+	wait = zsd_wait_zram_below(base + zsd_slot_cache_slack(), 30000);
+	printf("result procs=%d size_mb=%lu random_bytes=%lu kill=%d munmap_ms=%.3f "
+	       "munmap_mean_ms=%.3f reap_ms=%.3f release_ms=%.3f cpu_ms=%.3f\n",
+	       procs, mb, rnd, killmode, tmax / 1e6, procs ? tsum / 1e6 / procs : 0,
+	       treap / 1e6, wait < 0 ? -1.0 : (zsd_now_ns() - t0) / 1e6,
+	       (busy_ns() - busy0) / 1e6);
+	return wait < 0 ? 1 : 0;
+}

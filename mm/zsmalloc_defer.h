@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zsmalloc free policies: the hooks mm/zsmalloc.c calls.
+ *
+ * Internal to mm/zsmalloc.c, which includes this header at its top and the
+ * policy code (mm/zsmalloc_defer.c) at its end, so that the policies share
+ * zsmalloc's static helpers and live in the zsmalloc module when zsmalloc is
+ * built as one. With CONFIG_ZSMALLOC_DEFER=n every hook compiles to nothing.
+ */
+#ifndef _MM_ZSMALLOC_DEFER_H
+#define _MM_ZSMALLOC_DEFER_H
+
+#include <linux/jump_label.h>
+#include <linux/llist.h>
+
+struct zs_pool;
+struct size_class;
+struct zspage;
+
+#ifdef CONFIG_ZSMALLOC_DEFER
+
+/**
+ * struct zs_defer_ops - a zsmalloc free policy ("mode")
+ * @name: the name shown and accepted in /sys/kernel/mm/zsmalloc/free_mode
+ *	and by zsmalloc.free_mode=.
+ * @init: optional, called once when zsmalloc is loaded, before the mode can
+ *	be selected. May sleep.
+ * @exit: optional, undoes @init when zsmalloc is unloaded. May sleep.
+ * @enable: optional, called by a switch before the mode is published.
+ *	May sleep; an error aborts the switch.
+ * @disable: optional, called by a switch after the mode was left and
+ *	drained. May sleep.
+ * @free_handle: optional, takes a whole zs_free() of @handle (for policies
+ *	that defer the object free itself); returns true if it took it.
+ *	Atomic context. Not called yet: reserved for the handle buffer modes.
+ * @enqueue: takes an emptied zspage that zs_free() already removed from its
+ *	fullness list. Called under the size class lock (atomic context, no
+ *	sleeping, no GFP_KERNEL allocation) and inside an RCU read-side
+ *	critical section. NULL for the sync mode.
+ * @drain: frees every zspage enqueued before the call, including those a
+ *	worker already took off the list, before returning; @pool is the pool
+ *	whose zspages must be gone, or NULL for every pool (a mode may free
+ *	the zspages of other pools too). Called with zs_defer_drain_lock
+ *	held; may sleep. Returns the number of zspages it freed itself.
+ *
+ * The core calls a mode only through this table and never asks which mode
+ * is active (compare struct sched_class). Callbacks are named
+ * <verb>_<mode>, e.g. enqueue_llist().
+ */
+struct zs_defer_ops {
+	const char *name;
+	int (*init)(void);
+	void (*exit)(void);
+	int (*enable)(void);
+	void (*disable)(void);
+	bool (*free_handle)(struct zs_pool *pool, unsigned long handle);
+	void (*enqueue)(struct zspage *zspage);
+	unsigned long (*drain)(struct zs_pool *pool);
+};
+
+/* On while the active mode defers anything; the sync mode keeps it off */
+DECLARE_STATIC_KEY_FALSE(zs_defer_active);
+
+static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
+			      struct zspage *zspage);
+static void zs_defer_destroy_pool(struct zs_pool *pool);
+static void zs_defer_init(void);
+static void zs_defer_exit(void);
+
+/* Core helpers the mode files use, defined in mm/zsmalloc_defer_core.c */
+static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
+					 struct llist_node *batch);
+static void zs_defer_kick(struct work_struct *work);
+static unsigned long zs_defer_reap(const struct zs_defer_ops *ops,
+				   struct llist_head *list);
+
+/**
+ * zs_defer_zspage - offer an emptied zspage to the active free policy
+ * @pool: the pool of @zspage
+ * @class: the size class of @zspage, whose lock the caller holds
+ * @zspage: a zspage zs_free() just emptied, still on its fullness list
+ *
+ * Returns true if the policy took @zspage (it is then off its fullness list
+ * and will be freed later), false if the caller must free it now. Until a
+ * deferring mode is first selected this is one patched-out jump: no load,
+ * no atomic, no indirect call (see zs_defer_switch() for why it then stays
+ * armed).
+ */
+static __always_inline bool zs_defer_zspage(struct zs_pool *pool,
+					    struct size_class *class,
+					    struct zspage *zspage)
+{
+	if (!static_branch_unlikely(&zs_defer_active))
+		return false;
+	return __zs_defer_zspage(pool, class, zspage);
+}
+
+#else /* !CONFIG_ZSMALLOC_DEFER */
+
+static inline bool zs_defer_zspage(struct zs_pool *pool,
+				   struct size_class *class,
+				   struct zspage *zspage)
+{
+	return false;
+}
+
+static inline void zs_defer_destroy_pool(struct zs_pool *pool) { }
+static inline void zs_defer_init(void) { }
+static inline void zs_defer_exit(void) { }
+
+#endif /* CONFIG_ZSMALLOC_DEFER */
+
+#endif /* _MM_ZSMALLOC_DEFER_H */

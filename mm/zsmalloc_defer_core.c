@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zsmalloc free policies: registry, switching, teardown, counters, pending
+ * limit and shrinker. Part of mm/zsmalloc.c's translation unit, see
+ * mm/zsmalloc_defer.c.
+ *
+ * Life of a deferred zspage: zs_free() empties it under class->lock and
+ * calls zs_defer_zspage(). If the active mode takes it, __zs_defer_zspage()
+ * removes it from its fullness list and drops its objects from the class's
+ * ZS_OBJS_ALLOCATED (still under class->lock, so the teardown never needs
+ * class->lock), and the mode links it on one of its lists. pool->
+ * pages_allocated keeps counting its pages until they are really freed, so
+ * zs_get_total_pages() (zram's mem_used) stays honest. Later a worker, a
+ * drain, CPU hotplug or the shrinker takes it off the list and
+ * zs_defer_free_batch() locks its pages with lock_zspage(), as
+ * async_free_zspage() does, and frees them without class->lock: with all
+ * page locks held no page of it can be migrated, and being off the fullness
+ * lists compaction and zs_malloc() cannot find it.
+ *
+ * Lock order: zs_defer_switch_lock -> cpu_hotplug_lock (static keys, CPU
+ * hotplug states); zs_defer_drain_lock -> page locks -> zspage->lock. The
+ * drain lock is never held while taking the switch lock or
+ * cpu_hotplug_lock, so the CPU hotplug dead callback (run under
+ * cpu_hotplug_lock) may take it; workers never take it, so a drain may
+ * flush_work() them while holding it.
+ */
+
+#include <linux/cpuhotplug.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/percpu_counter.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/zsmalloc.h>
+
+/* The upstream behaviour: zs_free() frees emptied zspages itself */
+static const struct zs_defer_ops sync_defer_ops = {
+	.name = "sync",
+};
+
+/*
+ * Every compiled-in mode, in the order free_mode lists them. A new mode
+ * adds its line here.
+ */
+static const struct zs_defer_ops *const zs_defer_modes[] = {
+	&sync_defer_ops,
+#ifdef CONFIG_ZSMALLOC_DEFER_LLIST
+	&llist_defer_ops,
+#endif
+#ifdef CONFIG_ZSMALLOC_DEFER_PCPU
+	&pcpu_defer_ops,
+#endif
+};
+
+/*
+ * The active mode. Written with zs_defer_switch_lock held; read under RCU.
+ * zs_free() reads it under class->lock inside rcu_read_lock(), so once a
+ * switch has published a new mode and synchronize_rcu() returned, no
+ * zs_free() can still be inside the old mode's enqueue.
+ */
+static const struct zs_defer_ops __rcu *zs_defer_cur =
+	RCU_INITIALIZER(&sync_defer_ops);
+
+/* Enabled while the active mode has an enqueue or free_handle callback */
+DEFINE_STATIC_KEY_FALSE(zs_defer_active);
+
+/* Serializes mode switches (free_mode writers, boot, unload, KUnit) */
+static DEFINE_MUTEX(zs_defer_switch_lock);
+
+/*
+ * Held by everything that frees deferred zspages outside a mode's workers:
+ * drains (switch, pool destroy, unload), CPU hotplug, the shrinker. A
+ * drain holding it knows no other such party holds a batch, and
+ * flush_work() covers the workers' batches; so when a drain returns,
+ * nothing enqueued before it is still allocated.
+ */
+static DEFINE_MUTEX(zs_defer_drain_lock);
+
+/* Unbound, WQ_MEM_RECLAIM: freeing memory must progress under pressure */
+static struct workqueue_struct *zs_defer_wq;
+
+/* zs_defer_init() completed: the modes and counters are usable */
+static bool zs_defer_ready;
+
+/*
+ * Zspages and pages enqueued and not yet freed. percpu_counter: enqueue
+ * adds on the local CPU without a shared atomic; the pending limit uses
+ * the cheap approximate read, sysfs the exact sum.
+ */
+static struct percpu_counter zs_defer_pending;
+static struct percpu_counter zs_defer_pending_pages;
+
+/* High-water mark of pending zspages, approximate (racy max of estimates) */
+static unsigned long zs_defer_pending_hwm;
+
+/* Above this many pending pages zs_free() frees at once; never 0 */
+static unsigned long zs_defer_pending_limit;
+
+enum zs_defer_stat_item {
+	ZS_DEFER_DEFERRED,	/* zspages taken by a mode */
+	ZS_DEFER_DRAINED,	/* deferred zspages freed */
+	ZS_DEFER_FALLBACKS,	/* zspages a mode refused (pending limit) */
+	ZS_DEFER_DRAIN_RUNS,	/* batches torn down */
+	ZS_DEFER_DRAIN_TIME_NS,	/* time spent tearing batches down */
+	NR_ZS_DEFER_STATS,
+};
+
+/* Event counters: per CPU, only ever added to locally, summed on read */
+struct zs_defer_stats {
+	u64 item[NR_ZS_DEFER_STATS];
+};
+
+static DEFINE_PER_CPU(struct zs_defer_stats, zs_defer_stats);
+
+static void zs_defer_stat_add(enum zs_defer_stat_item item, u64 nr)
+{
+	this_cpu_add(zs_defer_stats.item[item], nr);
+}
+
+static u64 zs_defer_stat_read(enum zs_defer_stat_item item)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(zs_defer_stats, cpu).item[item];
+	return sum;
+}
+
+static void zs_defer_note_pending(unsigned long nr)
+{
+	if (nr > READ_ONCE(zs_defer_pending_hwm))
+		WRITE_ONCE(zs_defer_pending_hwm, nr);
+}
+
+static unsigned long zs_defer_read_pending(void)
+{
+	unsigned long nr = percpu_counter_sum_positive(&zs_defer_pending);
+
+	zs_defer_note_pending(nr);
+	return nr;
+}
+
+#ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
+/*
+ * KUnit: leave deferred zspages on their lists, to check that drains, the
+ * shrinker and CPU hotplug reach them. Set only between two full drains.
+ */
+static bool zs_defer_test_hold;
+#endif
+
+/* __maybe_unused: with no deferring mode compiled in, nothing kicks */
+static void __maybe_unused zs_defer_kick(struct work_struct *work)
+{
+#ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
+	if (READ_ONCE(zs_defer_test_hold))
+		return;
+#endif
+	queue_work(zs_defer_wq, work);
+}
+
+#ifdef CONFIG_COMPACTION
+static void zs_defer_lock_pages(struct zspage *zspage)
+{
+	lock_zspage(zspage);
+}
+#else
+/* Without compaction zsmalloc pages never migrate: the chain is stable */
+static void zs_defer_lock_pages(struct zspage *zspage)
+{
+	struct page *page = get_first_page(zspage);
+
+	do {
+		lock_page(page);
+	} while ((page = get_next_page(page)));
+}
+#endif
+
+/*
+ * Free a batch of deferred zspages that the caller took off a list of
+ * @ops (and so owns). May sleep on page locks. Returns the zspages freed.
+ */
+static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
+					 struct llist_node *batch)
+{
+	struct zspage *zspage, *next;
+	unsigned long nr = 0, pages = 0;
+	u64 start, ns;
+
+	if (!batch)
+		return 0;
+
+	if (trace_zs_defer_drain_begin_enabled()) {
+		struct llist_node *node;
+
+		for (node = batch; node; node = node->next)
+			nr++;
+		trace_zs_defer_drain_begin(ops->name, nr, 0);
+		nr = 0;
+	}
+
+	start = ktime_get_ns();
+	llist_for_each_entry_safe(zspage, next, batch, defer_node) {
+		struct zs_pool *pool = zspage->pool;
+		struct size_class *class = zspage_class(pool, zspage);
+
+		zs_defer_lock_pages(zspage);
+		pages += class->pages_per_zspage;
+		__free_zspage_pages(pool, class, zspage);
+		nr++;
+		cond_resched();
+	}
+	ns = ktime_get_ns() - start;
+
+	/* The whole batch was pending at once */
+	zs_defer_note_pending(nr);
+	zs_defer_stat_add(ZS_DEFER_DRAINED, nr);
+	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
+	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
+	percpu_counter_sub(&zs_defer_pending_pages, pages);
+	percpu_counter_sub(&zs_defer_pending, nr);
+	trace_zs_defer_drain_end(ops->name, nr, ns);
+	return nr;
+}
+
+/* Free what is on @list of @ops now, outside of the mode's workers */
+static unsigned long __maybe_unused
+zs_defer_reap(const struct zs_defer_ops *ops, struct llist_head *list)
+{
+	unsigned long nr;
+
+	mutex_lock(&zs_defer_drain_lock);
+	nr = zs_defer_free_batch(ops, llist_del_all(list));
+	mutex_unlock(&zs_defer_drain_lock);
+	return nr;
+}
+
+static unsigned long zs_defer_drain_mode(const struct zs_defer_ops *ops,
+					 struct zs_pool *pool)
+{
+	unsigned long nr;
+
+	if (!ops->drain)
+		return 0;
+	mutex_lock(&zs_defer_drain_lock);
+	nr = ops->drain(pool);
+	mutex_unlock(&zs_defer_drain_lock);
+	return nr;
+}
+
+/*
+ * Drain every mode, not only the active one: a mode being switched away
+ * from may still hold zspages of @pool until its switch has drained it.
+ */
+static unsigned long zs_defer_drain_all(struct zs_pool *pool)
+{
+	unsigned long nr = 0;
+	int i;
+
+	if (!zs_defer_ready)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++)
+		nr += zs_defer_drain_mode(zs_defer_modes[i], pool);
+	return nr;
+}
+
+/* zs_destroy_pool(): no zspage of @pool may outlive its caches */
+static void zs_defer_destroy_pool(struct zs_pool *pool)
+{
+	zs_defer_drain_all(pool);
+}
+
+/* Called by zs_free() via zs_defer_zspage() with class->lock held */
+static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
+			      struct zspage *zspage)
+{
+	const struct zs_defer_ops *ops;
+	bool taken = false;
+
+	lockdep_assert_held(&class->lock);
+
+	rcu_read_lock();
+	ops = rcu_dereference(zs_defer_cur);
+	if (!ops->enqueue)
+		goto out;
+
+	if (percpu_counter_read_positive(&zs_defer_pending_pages) +
+	    class->pages_per_zspage > READ_ONCE(zs_defer_pending_limit)) {
+		zs_defer_stat_add(ZS_DEFER_FALLBACKS, 1);
+		trace_zs_defer_fallback(ops->name, "pending_limit");
+		goto out;
+	}
+
+	remove_zspage(class, zspage);
+	class_stat_sub(class, ZS_OBJS_ALLOCATED, class->objs_per_zspage);
+
+	/* Count before enqueue: a worker may free it right away */
+	percpu_counter_add(&zs_defer_pending_pages, class->pages_per_zspage);
+	percpu_counter_add(&zs_defer_pending, 1);
+	zs_defer_note_pending(percpu_counter_read_positive(&zs_defer_pending));
+	zs_defer_stat_add(ZS_DEFER_DEFERRED, 1);
+	trace_zs_defer_enqueue(ops->name, class->pages_per_zspage, 0);
+
+	ops->enqueue(zspage);
+	taken = true;
+out:
+	rcu_read_unlock();
+	return taken;
+}
+
+static const struct zs_defer_ops *zs_defer_find(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++) {
+		const char *mode = zs_defer_modes[i]->name;
+
+		if (strlen(mode) == len && !memcmp(mode, name, len))
+			return zs_defer_modes[i];
+	}
+	return NULL;
+}
+
+static bool zs_defer_ops_defers(const struct zs_defer_ops *ops)
+{
+	return ops->enqueue || ops->free_handle;
+}
+
+/*
+ * Make @new the active mode. On return no zs_free() is still inside the
+ * old mode and everything the old mode took has been freed. Returns 0 or
+ * the error of @new's enable callback, the old mode staying active.
+ */
+static int zs_defer_switch(const struct zs_defer_ops *new)
+{
+	const struct zs_defer_ops *old;
+	unsigned long drained;
+	int ret = 0;
+
+	mutex_lock(&zs_defer_switch_lock);
+	old = rcu_dereference_protected(zs_defer_cur,
+					lockdep_is_held(&zs_defer_switch_lock));
+	if (new == old)
+		goto unlock;
+
+	if (new->enable) {
+		ret = new->enable();
+		if (ret)
+			goto unlock;
+	}
+
+	rcu_assign_pointer(zs_defer_cur, new);
+	/*
+	 * Arm the hook the first time a deferring mode is chosen, and leave
+	 * it armed. Patching zs_free() costs three IPIs to every CPU per
+	 * switch, and under QEMU TCG we saw a CPU still running zs_free()
+	 * trap on the int3 of a finished patch ("Oops: int3") when switches
+	 * raced with frees. Once armed, sync costs a load and a branch per
+	 * emptied zspage (never per object) in __zs_defer_zspage(); a kernel
+	 * that never leaves sync keeps the hook patched out.
+	 */
+	if (zs_defer_ops_defers(new))
+		static_branch_enable(&zs_defer_active);
+
+	/* Wait out zs_free()s that read the old mode, then empty it */
+	synchronize_rcu();
+	drained = zs_defer_drain_mode(old, NULL);
+	if (old->disable)
+		old->disable();
+
+	trace_zs_defer_mode_switch(old->name, new->name, drained);
+unlock:
+	mutex_unlock(&zs_defer_switch_lock);
+	return ret;
+}
+
+static const char *zs_defer_cur_name(void)
+{
+	const char *name;
+
+	rcu_read_lock();
+	name = rcu_dereference(zs_defer_cur)->name;
+	rcu_read_unlock();
+	return name;
+}
+
+/*
+ * Memory pressure: give back pending zspages. Counted in zspages. The scan
+ * may sleep on page locks; holders of zsmalloc page locks (zsmalloc itself,
+ * page migration, which allocates its target before locking) do not
+ * allocate memory while holding them, so reclaim cannot wait on itself.
+ * trylock: never make reclaim wait for a switch or another drain.
+ */
+static struct shrinker *zs_defer_shrinker;
+
+static unsigned long zs_defer_shrink_count(struct shrinker *shrinker,
+					   struct shrink_control *sc)
+{
+	unsigned long nr = percpu_counter_read_positive(&zs_defer_pending);
+
+	return nr ? nr : SHRINK_EMPTY;
+}
+
+static unsigned long zs_defer_shrink_scan(struct shrinker *shrinker,
+					  struct shrink_control *sc)
+{
+	unsigned long nr = 0;
+	int i;
+
+	if (!mutex_trylock(&zs_defer_drain_lock))
+		return SHRINK_STOP;
+	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++)
+		if (zs_defer_modes[i]->drain)
+			nr += zs_defer_modes[i]->drain(NULL);
+	mutex_unlock(&zs_defer_drain_lock);
+	return nr ? nr : SHRINK_STOP;
+}
+
+static void zs_defer_shrinker_init(void)
+{
+	zs_defer_shrinker = shrinker_alloc(0, "mm-zsmalloc-defer");
+	if (!zs_defer_shrinker) {
+		pr_warn("no shrinker for deferred frees\n");
+		return;
+	}
+	zs_defer_shrinker->count_objects = zs_defer_shrink_count;
+	zs_defer_shrinker->scan_objects = zs_defer_shrink_scan;
+	/* Pending zspages cost nothing to free: no I/O, no lookups */
+	zs_defer_shrinker->seeks = 0;
+	shrinker_register(zs_defer_shrinker);
+}
+
+/*
+ * zsmalloc.free_mode=: the mode to start in. Parsed before zs_init() (at
+ * boot, or at module load), so only kept here; read-only at run time,
+ * /sys/kernel/mm/zsmalloc/free_mode switches modes.
+ */
+static char zs_defer_boot_mode[16] = CONFIG_ZSMALLOC_DEFER_DEFAULT;
+
+static int zs_defer_param_set(const char *val, const struct kernel_param *kp)
+{
+	if (strscpy(zs_defer_boot_mode, val, sizeof(zs_defer_boot_mode)) < 0)
+		return -EINVAL;
+	strim(zs_defer_boot_mode);
+	return 0;
+}
+
+static int zs_defer_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", zs_defer_ready ? zs_defer_cur_name() :
+			  zs_defer_boot_mode);
+}
+
+static const struct kernel_param_ops zs_defer_param_ops = {
+	.set = zs_defer_param_set,
+	.get = zs_defer_param_get,
+};
+
+module_param_cb(free_mode, &zs_defer_param_ops, NULL, 0444);
+MODULE_PARM_DESC(free_mode, "Free policy to start in (sync, llist, pcpu)");
+
+static int zs_defer_sysfs_init(void);
+static void zs_defer_sysfs_exit(void);
+
+static void zs_defer_exit_modes(int nr)
+{
+	while (nr--)
+		if (zs_defer_modes[nr]->exit)
+			zs_defer_modes[nr]->exit();
+}
+
+static void zs_defer_init(void)
+{
+	const struct zs_defer_ops *mode;
+	int i, ret;
+
+	zs_defer_pending_limit = max(totalram_pages() / 64, 1UL);
+
+	if (percpu_counter_init(&zs_defer_pending, 0, GFP_KERNEL))
+		goto err;
+	if (percpu_counter_init(&zs_defer_pending_pages, 0, GFP_KERNEL))
+		goto err_pending;
+
+	zs_defer_wq = alloc_workqueue("zs_defer", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				      0);
+	if (!zs_defer_wq)
+		goto err_pages;
+
+	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++) {
+		if (!zs_defer_modes[i]->init)
+			continue;
+		ret = zs_defer_modes[i]->init();
+		if (ret) {
+			pr_err("free mode %s: init failed: %d\n",
+			       zs_defer_modes[i]->name, ret);
+			zs_defer_exit_modes(i);
+			goto err_wq;
+		}
+	}
+
+	zs_defer_ready = true;
+	zs_defer_shrinker_init();
+	if (zs_defer_sysfs_init())
+		pr_warn("no /sys/kernel/mm/zsmalloc\n");
+
+	mode = zs_defer_find(zs_defer_boot_mode, strlen(zs_defer_boot_mode));
+	if (!mode) {
+		pr_warn("unknown free_mode=%s, using %s\n",
+			zs_defer_boot_mode, CONFIG_ZSMALLOC_DEFER_DEFAULT);
+		mode = zs_defer_find(CONFIG_ZSMALLOC_DEFER_DEFAULT,
+				     strlen(CONFIG_ZSMALLOC_DEFER_DEFAULT));
+	}
+	if (mode && zs_defer_switch(mode))
+		pr_warn("cannot start in free mode %s\n", mode->name);
+	pr_info("free mode %s, pending limit %lu pages\n",
+		zs_defer_cur_name(), zs_defer_pending_limit);
+	return;
+
+err_wq:
+	destroy_workqueue(zs_defer_wq);
+err_pages:
+	percpu_counter_destroy(&zs_defer_pending_pages);
+err_pending:
+	percpu_counter_destroy(&zs_defer_pending);
+err:
+	pr_err("deferred freeing unavailable, using sync\n");
+}
+
+static void zs_defer_exit(void)
+{
+	if (!zs_defer_ready)
+		return;
+	zs_defer_sysfs_exit();
+	zs_defer_switch(&sync_defer_ops);
+	shrinker_free(zs_defer_shrinker);
+	zs_defer_drain_all(NULL);
+	zs_defer_exit_modes(ARRAY_SIZE(zs_defer_modes));
+	destroy_workqueue(zs_defer_wq);
+	percpu_counter_destroy(&zs_defer_pending_pages);
+	percpu_counter_destroy(&zs_defer_pending);
+	zs_defer_ready = false;
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the zsmalloc free policies. Part of mm/zsmalloc.c's
+ * translation unit (see mm/zsmalloc_defer.c), so they run whether zsmalloc
+ * is built in or a module. Each case runs once per compiled-in mode, on a
+ * private pool. They switch the system-wide mode and restore it at the end;
+ * they expect no other zsmalloc user to free while they run (boot or
+ * module load), since they check the global counters.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+
+#define ZS_DEFER_TEST_OBJS	1024
+#define ZS_DEFER_TEST_ROUNDS	4
+
+static const unsigned int zs_defer_test_sizes[] = {
+	32, 152, 1000, 2100, 3000, PAGE_SIZE - 64,
+};
+
+static const struct zs_defer_ops *zs_defer_test_saved;
+
+static void zs_defer_test_desc(const struct zs_defer_ops *const *mode,
+			       char *desc)
+{
+	strscpy(desc, (*mode)->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(zs_defer_test_modes, zs_defer_modes, zs_defer_test_desc);
+
+static const struct zs_defer_ops *zs_defer_test_mode(struct kunit *test)
+{
+	return *(const struct zs_defer_ops *const *)test->param_value;
+}
+
+static unsigned int zs_defer_test_size(unsigned int i)
+{
+	return zs_defer_test_sizes[i % ARRAY_SIZE(zs_defer_test_sizes)];
+}
+
+/* Fill object @i with a byte derived from @i, so a freed zspage shows */
+static unsigned long zs_defer_test_alloc(struct kunit *test,
+					 struct zs_pool *pool,
+					 unsigned int size, unsigned int i)
+{
+	unsigned long handle = zs_malloc(pool, size, GFP_KERNEL);
+	void *obj;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(handle));
+	obj = zs_map_object(pool, handle, ZS_MM_WO);
+	memset(obj, i & 0xff, size);
+	zs_unmap_object(pool, handle);
+	return handle;
+}
+
+static void zs_defer_test_check(struct kunit *test, struct zs_pool *pool,
+				unsigned long handle, unsigned int size,
+				unsigned int i)
+{
+	u8 *obj = zs_map_object(pool, handle, ZS_MM_RO);
+
+	KUNIT_EXPECT_EQ(test, obj[0], (u8)i);
+	KUNIT_EXPECT_EQ(test, obj[size - 1], (u8)i);
+	zs_unmap_object(pool, handle);
+}
+
+/* Drain everything; then nothing may be pending and @pool must be empty */
+static void zs_defer_test_settle(struct kunit *test, struct zs_pool *pool)
+{
+	zs_defer_drain_all(NULL);
+	if (pool) {
+		/* free_zspage() may have left zspages to pool->free_work */
+		zs_flush_migration(pool);
+		KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
+	}
+	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending_pages), 0);
+	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_DEFERRED),
+			zs_defer_stat_read(ZS_DEFER_DRAINED));
+}
+
+static struct zs_pool *zs_defer_test_start(struct kunit *test)
+{
+	struct zs_pool *pool;
+
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(zs_defer_test_mode(test)), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	return pool;
+}
+
+static void zs_defer_test_patterns(struct kunit *test)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+	unsigned long *handles;
+	unsigned int s, i;
+
+	handles = kunit_kcalloc(test, ZS_DEFER_TEST_OBJS, sizeof(*handles),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+
+	for (s = 0; s < ARRAY_SIZE(zs_defer_test_sizes); s++) {
+		unsigned int size = zs_defer_test_sizes[s];
+
+		/* Every other object, then the rest: zspages empty late */
+		for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+			handles[i] = zs_defer_test_alloc(test, pool, size, i);
+		for (i = 0; i < ZS_DEFER_TEST_OBJS; i += 2)
+			zs_free(pool, handles[i]);
+		for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
+			zs_defer_test_check(test, pool, handles[i], size, i);
+		for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
+			zs_free(pool, handles[i]);
+		zs_defer_test_settle(test, pool);
+
+		/* Reverse order, reusing partly freed zspages on the way */
+		for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+			handles[i] = zs_defer_test_alloc(test, pool, size, i);
+		for (i = ZS_DEFER_TEST_OBJS; i-- > ZS_DEFER_TEST_OBJS / 2;)
+			zs_free(pool, handles[i]);
+		for (i = ZS_DEFER_TEST_OBJS / 2; i < ZS_DEFER_TEST_OBJS; i++)
+			handles[i] = zs_defer_test_alloc(test, pool, size, i);
+		for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+			zs_defer_test_check(test, pool, handles[i], size, i);
+		for (i = ZS_DEFER_TEST_OBJS; i-- > 0;)
+			zs_free(pool, handles[i]);
+		zs_defer_test_settle(test, pool);
+	}
+
+	zs_destroy_pool(pool);
+}
+
+struct zs_defer_test_worker {
+	struct zs_pool *pool;
+	unsigned long *handles;
+	unsigned int nr;
+	struct completion done;
+};
+
+static int zs_defer_test_free_fn(void *data)
+{
+	struct zs_defer_test_worker *w = data;
+	unsigned int i;
+
+	for (i = 0; i < w->nr; i++) {
+		zs_free(w->pool, w->handles[i]);
+		if (!(i % 64))
+			cond_resched();
+	}
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * Allocate objects of mixed sizes, give object i to online CPU i % ncpus
+ * and free them from a kthread bound to each CPU, so that most zspages are
+ * emptied by frees racing on several CPUs. With @switching, cycle through
+ * every mode until the frees are done.
+ */
+static void zs_defer_test_concurrent(struct kunit *test, bool switching)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+	struct zs_defer_test_worker *workers;
+	unsigned int round, i, n;
+	unsigned int cpu;
+
+	workers = kunit_kcalloc(test, nr_cpu_ids, sizeof(*workers),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, workers);
+	/* No CPU hotplug expected while this runs */
+	for_each_online_cpu(cpu) {
+		workers[cpu].handles = kunit_kcalloc(test, ZS_DEFER_TEST_OBJS,
+						     sizeof(unsigned long),
+						     GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, workers[cpu].handles);
+	}
+
+	for (round = 0; round < ZS_DEFER_TEST_ROUNDS; round++) {
+		const struct zs_defer_ops *next = zs_defer_test_mode(test);
+		unsigned int started = 0;
+		bool done;
+
+		for_each_online_cpu(cpu) {
+			workers[cpu].pool = pool;
+			workers[cpu].nr = 0;
+			init_completion(&workers[cpu].done);
+		}
+		/* Consecutive objects, which share zspages, go to all CPUs */
+		for (i = 0; i < ZS_DEFER_TEST_OBJS; i++) {
+			unsigned int size = zs_defer_test_size(i + round);
+
+			for_each_online_cpu(cpu) {
+				struct zs_defer_test_worker *w = &workers[cpu];
+
+				w->handles[w->nr++] =
+					zs_defer_test_alloc(test, pool, size, i);
+			}
+		}
+
+		for_each_online_cpu(cpu) {
+			struct task_struct *t;
+
+			t = kthread_run_on_cpu(zs_defer_test_free_fn,
+					       &workers[cpu], cpu,
+					       "zs_defer_test/%u");
+			if (IS_ERR(t)) {
+				/* Free its share here instead */
+				zs_defer_test_free_fn(&workers[cpu]);
+				continue;
+			}
+			started++;
+		}
+
+		n = 0;
+		do {
+			done = true;
+			for_each_online_cpu(cpu)
+				if (!completion_done(&workers[cpu].done))
+					done = false;
+			if (switching) {
+				next = zs_defer_modes[n++ %
+						      ARRAY_SIZE(zs_defer_modes)];
+				KUNIT_EXPECT_EQ(test, zs_defer_switch(next), 0);
+			} else if (!done) {
+				usleep_range(500, 1000);
+			}
+		} while (!done);
+		for_each_online_cpu(cpu)
+			wait_for_completion(&workers[cpu].done);
+
+		KUNIT_EXPECT_GT(test, started, 0U);
+		zs_defer_test_settle(test, pool);
+		KUNIT_ASSERT_EQ(test,
+				zs_defer_switch(zs_defer_test_mode(test)), 0);
+	}
+
+	zs_destroy_pool(pool);
+}
+
+static void zs_defer_test_concurrent_frees(struct kunit *test)
+{
+	zs_defer_test_concurrent(test, false);
+}
+
+static void zs_defer_test_switch_during_frees(struct kunit *test)
+{
+	zs_defer_test_concurrent(test, true);
+}
+
+/*
+ * Leave emptied zspages pending (workers not kicked), check they are still
+ * counted in the pool's pages, then let @reach free them.
+ */
+static void zs_defer_test_pending(struct kunit *test, struct zs_pool *pool,
+				  unsigned int size)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	unsigned long *handles;
+	unsigned int i;
+
+	handles = kunit_kcalloc(test, ZS_DEFER_TEST_OBJS, sizeof(*handles),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, size, i);
+
+	zs_defer_test_settle(test, NULL);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+		zs_free(pool, handles[i]);
+
+	if (mode->enqueue) {
+		KUNIT_EXPECT_GT(test, percpu_counter_sum(&zs_defer_pending), 0);
+		KUNIT_EXPECT_GT(test, zs_get_total_pages(pool), 0UL);
+	} else {
+		KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	}
+}
+
+static void zs_defer_test_release(struct kunit *test)
+{
+	WRITE_ONCE(zs_defer_test_hold, false);
+	zs_defer_test_settle(test, NULL);
+}
+
+static void zs_defer_test_destroy_pending(struct kunit *test)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+
+	zs_defer_test_pending(test, pool, 200);
+	zs_destroy_pool(pool);
+	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	zs_defer_test_release(test);
+}
+
+static void zs_defer_test_shrinker(struct kunit *test)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+	struct shrink_control sc = {
+		.gfp_mask = GFP_KERNEL,
+		.nr_to_scan = ULONG_MAX,
+	};
+
+	zs_defer_test_pending(test, pool, 500);
+	zs_defer_shrink_scan(zs_defer_shrinker, &sc);
+	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
+	zs_defer_test_release(test);
+	zs_destroy_pool(pool);
+}
+
+static void zs_defer_test_switch_pending(struct kunit *test)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+
+	zs_defer_test_pending(test, pool, 1000);
+	KUNIT_EXPECT_EQ(test, zs_defer_switch(&sync_defer_ops), 0);
+	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
+	zs_defer_test_release(test);
+	zs_destroy_pool(pool);
+}
+
+static void zs_defer_test_limit(struct kunit *test)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+	unsigned long limit = READ_ONCE(zs_defer_pending_limit);
+	u64 fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
+
+	/*
+	 * The limit is checked against an approximate count, so a few
+	 * zspages get deferred; the other ~250 pages must go synchronous.
+	 */
+	WRITE_ONCE(zs_defer_pending_limit, 1);
+	zs_defer_test_pending(test, pool, 1000);
+	if (zs_defer_test_mode(test)->enqueue)
+		KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
+				fallbacks);
+	WRITE_ONCE(zs_defer_pending_limit, limit);
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
+static int zs_defer_test_suite_init(struct kunit_suite *suite)
+{
+	if (!zs_defer_ready)
+		return -ENODEV;
+	zs_defer_test_saved = rcu_access_pointer(zs_defer_cur);
+	return 0;
+}
+
+static void zs_defer_test_suite_exit(struct kunit_suite *suite)
+{
+	WRITE_ONCE(zs_defer_test_hold, false);
+	if (zs_defer_test_saved)
+		zs_defer_switch(zs_defer_test_saved);
+	zs_defer_drain_all(NULL);
+}
+
+static struct kunit_case zs_defer_test_cases[] = {
+	KUNIT_CASE_PARAM(zs_defer_test_patterns, zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM_ATTR(zs_defer_test_concurrent_frees,
+			      zs_defer_test_modes_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM_ATTR(zs_defer_test_switch_during_frees,
+			      zs_defer_test_modes_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM(zs_defer_test_destroy_pending,
+			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_shrinker,
+			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_switch_pending,
+			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_limit, zs_defer_test_modes_gen_params),
+	{}
+};
+
+static struct kunit_suite zs_defer_test_suite = {
+	.name = "zsmalloc_defer",
+	.suite_init = zs_defer_test_suite_init,
+	.suite_exit = zs_defer_test_suite_exit,
+	.test_cases = zs_defer_test_cases,
+};
+
+kunit_test_suite(zs_defer_test_suite);
