@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-from . import build, compare, image, results, runner, variants
+from . import build, compare, image, plots, results, runner, variants
 from .errors import ZsdError
 from .paths import results_root
 from .progress import say
@@ -82,6 +82,33 @@ def _mode_order(m: str) -> int:
     return known.index(m) if m in known else len(known)
 
 
+def plot_all(records: List[Dict[str, object]], kill: bool, outdir: Path) -> None:
+    fields = KILL_FIELD if kill else FIELD
+    for metric in METRICS:
+        path = plots.bars(results.group(records, fields[metric.name]), metric.name,
+                          metric.unit, outdir / f"{metric.name}.png")
+        if path:
+            say(f"plot: {path}")
+
+
+def compare_main(args: argparse.Namespace) -> int:
+    """`zsdefer compare FILE...`: the tables again, from saved results."""
+    records: List[Dict[str, object]] = []
+    meta: Dict[str, str] = {}
+    for f in args.files:
+        m, recs = results.load(Path(f))
+        meta = meta or m
+        records += recs
+    if not records:
+        raise ZsdError("compare: no results in the given files")
+    print(compare.header(meta))
+    print()
+    print(tables(records, bool(records[0].get("kill"))))
+    if args.plots:
+        plot_all(records, bool(records[0].get("kill")), Path(args.plots))
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
     outdir = Path(args.out) if args.out else results_root()
     names = [args.variant] + ([] if args.no_baseline else ["unpatched"])
@@ -94,4 +121,5 @@ def main(args: argparse.Namespace) -> int:
     print(compare.header(meta))
     print()
     print(tables(records, args.kill))
+    plot_all(records, args.kill, outdir)
     return 0

@@ -88,6 +88,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(args)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from . import bench
+    return bench.compare_main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="zsdefer",
@@ -136,6 +141,10 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench, mem="3G", timeout=3600.0)
     from . import bench
     bench.add_args(p)
+    p = sub.add_parser("compare", help="print comparison tables from saved results")
+    p.add_argument("files", nargs="+", metavar="RESULTS.json")
+    p.add_argument("--plots", metavar="DIR", help="also write PNG plots into DIR")
+    p.set_defaults(func=cmd_compare)
     return ap
 
 
