@@ -26,7 +26,7 @@ EXIT_MARK = re.compile(r"^ZSDEFER-EXIT: (\d+)\s*$")
 # command itself passed.
 BAD_LOG = re.compile(r"(Kernel panic|BUG:|WARNING:|Oops|KASAN:|"
                      r"possible recursive locking|possible circular locking|"
-                     r"inconsistent lock state|unreferenced object|"
+                     r"inconsistent lock state|unreferenced object|suspected memory leak|"
                      r"general protection fault|Call Trace:)")
 SILENCE_LIMIT_S = 30.0
 RESULTS_DISK_BYTES = 1 << 30

@@ -33,8 +33,11 @@ check_consistent() {
 }
 
 zram_reset() {
-	swapoff /dev/zram0 && echo 1 >/sys/block/zram0/reset &&
-		zsd_zram_make 1G >/dev/null && swapon /dev/zram0
+	swapoff /dev/zram0 && echo 1 >/sys/block/zram0/reset
+}
+
+zram_remake() {
+	zsd_zram_make 1G >/dev/null && swapon /dev/zram0
 }
 
 # nr_zspages: zone counters fold per-CPU deltas lazily; fold them first.
@@ -59,10 +62,13 @@ for m in $modes; do
 	wait $!
 	zram_reset
 	zsd_ok $? "$m: zram reset right after unmap"
+	# No zram pool exists now: every zsmalloc page must be gone.
 	z=$(nr_zspages)
 	[ "$(cat $Z/pending)" = 0 ] && [ "$z" = 0 ]
 	zsd_ok $? "$m: after reset nothing pending ($(cat $Z/pending)), nr_zspages $z"
 	check_consistent "$m: after reset"
+	zram_remake
+	zsd_ok $? "$m: zram set up again"
 
 	# CPU offline/online while frees are queued on that CPU's list.
 	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
@@ -108,5 +114,16 @@ if command -v trace-cmd >/dev/null; then
 	n=$(trace-cmd report -i /tmp/trace.dat 2>/dev/null | grep -c 'zs_defer_')
 	[ "$n" -gt 0 ]
 	zsd_ok $? "trace-cmd record -e zsmalloc ($first, then switch): $n zs_defer events"
+fi
+# kmemleak (debug variant): a scan must find nothing unreferenced.
+K=/sys/kernel/debug/kmemleak
+if [ -w $K ]; then
+	echo scan >$K
+	sleep 1
+	echo scan >$K
+	n=$(grep -c '^unreferenced object' $K)
+	[ "$n" = 0 ]
+	zsd_ok $? "kmemleak: $n unreferenced objects"
+	[ "$n" = 0 ] || head -40 $K | sed 's/^/# /'
 fi
 echo "1..$zsd_n"
