@@ -10,10 +10,15 @@
  * figure is back at its pre-fill value) and the CPU time all CPUs spent
  * running tasks meanwhile (/proc/schedstat), worker threads included.
  *
+ * With -C CTL,ACK (the FIFOs of `perf record -D -1 --control=fifo:CTL,ACK`)
+ * profiling is enabled at the barrier and disabled once the memory is back,
+ * so the profile covers the free work only, as the thread's profiles did.
+ *
  * Prints one line: "result key=value ...".
- * usage: munmap [-p procs] [-s MB] [-r random-bytes-per-page] [-k]
+ * usage: munmap [-p procs] [-s MB] [-r random-bytes-per-page] [-k] [-C ctl,ack]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +50,36 @@ static unsigned long long busy_ns(void)
 }
 
 struct times { uint64_t start, end; };
+
+/* perf's control FIFOs: send a command, wait for its "ack". */
+static int perf_ctl = -1, perf_ack = -1;
+
+static void perf_command(const char *cmd)
+{
+	char ack[16];
+
+	if (perf_ctl < 0)
+		return;
+	if (write(perf_ctl, cmd, strlen(cmd)) < 0 || read(perf_ack, ack, sizeof(ack)) <= 0)
+		fprintf(stderr, "munmap: perf control '%s' got no ack\n", cmd);
+}
+
+static void perf_open(char *spec)
+{
+	char *comma = strchr(spec, ',');
+
+	if (!comma) {
+		fprintf(stderr, "munmap: -C wants CTL,ACK\n");
+		exit(2);
+	}
+	*comma = '\0';
+	perf_ctl = open(spec, O_WRONLY);
+	perf_ack = open(comma + 1, O_RDONLY);
+	if (perf_ctl < 0 || perf_ack < 0) {
+		fprintf(stderr, "munmap: cannot open perf control FIFOs: %s\n", strerror(errno));
+		exit(1);
+	}
+}
 
 static void child(unsigned long mb, unsigned int rnd, int id, int ready, int go,
 		  int res, int killmode)
@@ -89,14 +124,15 @@ int main(int argc, char **argv)
 	pid_t *pids;
 	char c;
 
-	while ((opt = getopt(argc, argv, "p:s:r:k")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:r:kC:")) != -1) {
 		switch (opt) {
 		case 'p': procs = atoi(optarg); break;
 		case 's': mb = strtoul(optarg, NULL, 0); break;
 		case 'r': rnd = strtoul(optarg, NULL, 0); break;
 		case 'k': killmode = 1; break;
+		case 'C': perf_open(optarg); break;
 		default:
-			fprintf(stderr, "usage: munmap [-p N] [-s MB] [-r BYTES] [-k]\n");
+			fprintf(stderr, "usage: munmap [-p N] [-s MB] [-r BYTES] [-k] [-C CTL,ACK]\n");
 			return 2;
 		}
 	}
@@ -133,6 +169,7 @@ int main(int argc, char **argv)
 			notswapped);
 		return 1;
 	}
+	perf_command("enable\n");
 	busy0 = busy_ns();
 	t0 = zsd_now_ns();
 	if (killmode) {
@@ -158,6 +195,7 @@ int main(int argc, char **argv)
 			waitpid(pids[i], NULL, 0);
 	}
 	wait = zsd_wait_zram_below(base + zsd_slot_cache_slack(), 30000);
+	perf_command("disable\n");
 	printf("result procs=%d size_mb=%lu random_bytes=%lu kill=%d munmap_ms=%.3f "
 	       "munmap_mean_ms=%.3f reap_ms=%.3f release_ms=%.3f cpu_ms=%.3f\n",
 	       procs, mb, rnd, killmode, tmax / 1e6, procs ? tsum / 1e6 / procs : 0,

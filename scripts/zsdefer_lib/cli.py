@@ -88,6 +88,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(args)
 
 
+def cmd_profile(args: argparse.Namespace) -> int:
+    from . import profile
+    return profile.main(args)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from . import bench
     return bench.compare_main(args)
@@ -141,6 +146,12 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench, mem="3G", timeout=3600.0)
     from . import bench
     bench.add_args(p)
+    p = sub.add_parser("profile", help="trace-cmd and perf sessions per mode, with reports")
+    _add_guest_args(p)
+    p.set_defaults(func=cmd_profile, mem="3G", timeout=3600.0)
+    from . import profile
+    profile.add_args(p)
+
     p = sub.add_parser("compare", help="print comparison tables from saved results")
     p.add_argument("files", nargs="+", metavar="RESULTS.json")
     p.add_argument("--plots", metavar="DIR", help="also write PNG plots into DIR")
