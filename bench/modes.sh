@@ -3,16 +3,17 @@
 # ROUNDS rounds, the mode order rotated each round, an idle drain checked
 # before each measurement. Prints one "result ..." line per measurement.
 # usage: modes.sh ROUNDS SIZE_MB "PROCS..." "RANDOM_BYTES..." [kill]
+# shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
-rounds=$1 size=$2 procs=$3 rnds=$4 kill=${5:+-k}
+rounds=$1 size=$2 procs=$3 rnds=$4 kill=${5:+-k} # kill: "" or "-k"
 
 if [ -r $Z/free_mode ]; then
 	modes=$(tr -d '[]' <$Z/free_mode)
 else
 	modes=unpatched  # a kernel without our code: one column
 fi
-n=$(echo $modes | wc -w)
+n=$(echo "$modes" | wc -w)
 echo "# modes: $modes; $(nproc) CPUs; clocksource $ZSDEFER_CLOCKSOURCE"
 
 # wait_idle: nothing pending (10 s at most); non-zero if it never drains.
@@ -30,6 +31,7 @@ r=0
 while [ $r -lt "$rounds" ]; do
 	r=$((r + 1))
 	# Rotate: round r starts at mode number (r-1) mod n.
+	# shellcheck disable=SC2086 # split the mode list into words
 	set -- $modes
 	k=$(((r - 1) % n))
 	while [ $k -gt 0 ]; do
@@ -45,7 +47,7 @@ while [ $r -lt "$rounds" ]; do
 			for m in $order; do
 				[ "$m" = unpatched ] || echo "$m" >$Z/free_mode || exit 1
 				wait_idle || { echo "# $m: pending never drained"; exit 1; }
-				line=$(munmap -p "$p" -s "$size" -r "$rnd" $kill) || {
+				line=$(munmap -p "$p" -s "$size" -r "$rnd" ${kill:+"$kill"}) || {
 					echo "# munmap failed: mode $m procs $p rnd $rnd: $line"
 					exit 1
 				}

@@ -4,6 +4,7 @@
 # CPUs, enabled only from the barrier until the memory is back). Reports
 # are made here, where /proc/kallsyms matches, and left in /results.
 # usage: profile.sh SIZE_MB PROCS "RANDOM_BYTES..."
+# shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
 size=$1 procs=$2 rnds=$3

@@ -16,6 +16,7 @@ PACKAGES = [
     "busybox-static",               # the guest shell
     "trace-cmd", "linux-perf",      # copied into the guest
     "python3-matplotlib",           # PNG plots
+    "shellcheck",                   # the tests lint our shell scripts
 ]
 
 

@@ -3,6 +3,7 @@
 # data integrity, a switch storm, zram reset with frees pending, CPU
 # offline/online under load, and free_mode input handling.
 # usage: defer-suite.sh [integrity-MB]
+# shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
 MB=${1:-1024}
@@ -95,7 +96,7 @@ done
 # Switch storm: two processes swapping and unmapping while the mode changes
 # every 3 ms through every compiled-in mode.
 base=$(zsd_zram_mem)
-swapstress -p 2 -s 64 -l 6 -r 2048 -m "$(echo $modes | tr ' ' ,)" -i 3000 |
+swapstress -p 2 -s 64 -l 6 -r 2048 -m "$(echo "$modes" | tr ' ' ,)" -i 3000 |
 	sed "s/^\(not \)\{0,1\}ok [0-9]* - /&switch storm: /" | grep -v '^1\.\.'
 check_consistent "switch storm"
 mem=$(zsd_zram_mem)
@@ -107,7 +108,7 @@ sysfs_input | grep -v '^1\.\.' | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&free_mode 
 
 # Tracepoints: trace-cmd records the zsmalloc events.
 if command -v trace-cmd >/dev/null; then
-	first=$(echo $modes | awk '{print $NF}')
+	first=$(echo "$modes" | awk '{print $NF}')
 	echo "$first" >$Z/free_mode
 	trace-cmd record -q -o /tmp/trace.dat -e zsmalloc smoke -s 64 -r 3600 >/dev/null 2>&1
 	echo sync >$Z/free_mode
