@@ -16,17 +16,6 @@ fi
 n=$(echo "$modes" | wc -w)
 echo "# modes: $modes; $(nproc) CPUs; clocksource $ZSDEFER_CLOCKSOURCE"
 
-# wait_idle: nothing pending (10 s at most); non-zero if it never drains.
-wait_idle() {
-	[ -r $Z/pending ] || return 0
-	i=0
-	while [ "$(cat $Z/pending)" != 0 ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
-
 r=0
 while [ $r -lt "$rounds" ]; do
 	r=$((r + 1))
@@ -46,7 +35,7 @@ while [ $r -lt "$rounds" ]; do
 		for p in $procs; do
 			for m in $order; do
 				[ "$m" = unpatched ] || echo "$m" >$Z/free_mode || exit 1
-				wait_idle || { echo "# $m: pending never drained"; exit 1; }
+				zsd_wait_idle || { echo "# $m: pending never drained"; exit 1; }
 				line=$(munmap -p "$p" -s "$size" -r "$rnd" ${kill:+"$kill"}) || {
 					echo "# munmap failed: mode $m procs $p rnd $rnd: $line"
 					exit 1

@@ -10,25 +10,17 @@ Z=/sys/kernel/mm/zsmalloc
 size=$1 procs=$2 rnds=$3
 modes=$(tr -d '[]' <$Z/free_mode)
 
-wait_idle() {
-	i=0
-	while [ "$(cat $Z/pending)" != 0 ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
 mkfifo /tmp/ctl /tmp/ack || exit 1
 for rnd in $rnds; do
 	for m in $modes; do
 		echo "# profiling $m, $procs x $size MB, $rnd random B/page"
 		echo "$m" >$Z/free_mode || exit 1
-		wait_idle
+		zsd_wait_idle
 		trace-cmd record -q -e zsmalloc -o /tmp/t.dat \
 			munmap -p "$procs" -s "$size" -r "$rnd" >"trace-$m-$rnd.result" || exit 1
 		trace-cmd report -i /tmp/t.dat >"trace-$m-$rnd.txt" 2>/dev/null
 		rm -f /tmp/t.dat
-		wait_idle
+		zsd_wait_idle
 		perf record -q -a -g -e cpu-clock -D -1 --control=fifo:/tmp/ctl,/tmp/ack \
 			-o /tmp/perf.data -- munmap -p "$procs" -s "$size" -r "$rnd" \
 			-C /tmp/ctl,/tmp/ack >"perf-$m-$rnd.result" || exit 1

@@ -31,6 +31,19 @@ zsd_zram_mem() {
 	read -r _ _ mem _ </sys/block/zram0/mm_stat && echo "$mem"
 }
 
+# zsd_wait_idle: wait (10 s at most) until no deferred free is pending;
+# non-zero if it never drains. A kernel without our code has nothing pending.
+zsd_wait_idle() {
+	f=/sys/kernel/mm/zsmalloc/pending
+	[ -r $f ] || return 0
+	i=0
+	while [ "$(cat $f)" != 0 ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
 # TAP helpers: zsd_ok COND DESC
 zsd_n=0
 zsd_ok() {

@@ -12,16 +12,6 @@ MB=${1:-1024}
 modes=$(tr -d '[]' <$Z/free_mode)
 echo "# modes: $modes; $(nproc) CPUs; $(cat /proc/sys/kernel/osrelease)"
 
-# zsd_wait_idle: wait (10 s at most) for every deferred free to be drained.
-zsd_wait_idle() {
-	i=0
-	while [ "$(cat $Z/pending)" != 0 ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ "$(cat $Z/pending)" = 0 ]
-}
-
 # check_consistent WHAT: once idle, every deferred zspage has been drained
 # and zsmalloc holds no more pages than zram still stores.
 check_consistent() {
