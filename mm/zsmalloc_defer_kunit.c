@@ -330,10 +330,12 @@ static void zs_defer_test_limit(struct kunit *test)
 	u64 fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
 
 	/*
-	 * The limit is checked against an approximate count, so a few
-	 * zspages get deferred; the other ~250 pages must go synchronous.
+	 * A limit of one zspage's worth of pages: the first emptied zspage
+	 * is always deferred, whatever its class's chain size. The limit is
+	 * checked against an approximate count, so a few more get deferred;
+	 * most of the ~250 pages must go synchronous.
 	 */
-	WRITE_ONCE(zs_defer_pending_limit, 1);
+	WRITE_ONCE(zs_defer_pending_limit, ZS_MAX_PAGES_PER_ZSPAGE);
 	zs_defer_test_pending(test, pool, 1000);
 	if (zs_defer_test_mode(test)->enqueue)
 		KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),

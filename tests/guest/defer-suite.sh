@@ -2,11 +2,12 @@
 # Guest suite for the free policies (TAP). Runs in every compiled-in mode:
 # data integrity, a switch storm, zram reset with frees pending, CPU
 # offline/online under load, and free_mode input handling.
-# usage: defer-suite.sh [integrity-MB]
+# usage: defer-suite.sh [INTEGRITY_MB [STRESS_MB]]
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
 MB=${1:-1024}
+SMB=${2:-48}   # per process, in the hotplug and switch-storm runs
 
 [ -r $Z/free_mode ] || { echo "not ok 1 - $Z/free_mode missing"; exit 1; }
 modes=$(tr -d '[]' <$Z/free_mode)
@@ -63,7 +64,7 @@ for m in $modes; do
 
 	# CPU offline/online while frees are queued on that CPU's list.
 	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
-		swapstress -p 2 -s 48 -l 3 -r 3600 >/tmp/hp.out &
+		swapstress -p 2 -s "$SMB" -l 3 -r 3600 >/tmp/hp.out &
 		pid=$!
 		n=0
 		while kill -0 $pid 2>/dev/null; do
@@ -86,7 +87,7 @@ done
 # Switch storm: two processes swapping and unmapping while the mode changes
 # every 3 ms through every compiled-in mode.
 base=$(zsd_zram_mem)
-swapstress -p 2 -s 64 -l 6 -r 2048 -m "$(echo "$modes" | tr ' ' ,)" -i 3000 |
+swapstress -p 2 -s "$SMB" -l 6 -r 2048 -m "$(echo "$modes" | tr ' ' ,)" -i 3000 |
 	sed "s/^\(not \)\{0,1\}ok [0-9]* - /&switch storm: /" | grep -v '^1\.\.'
 check_consistent "switch storm"
 mem=$(zsd_zram_mem)
