@@ -14,7 +14,8 @@ else
 	modes=unpatched  # a kernel without our code: one column
 fi
 n=$(echo "$modes" | wc -w)
-echo "# modes: $modes; $(nproc) CPUs; clocksource $ZSDEFER_CLOCKSOURCE"
+echo "# modes: $modes"
+echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 
 r=0
 while [ $r -lt "$rounds" ]; do

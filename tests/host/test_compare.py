@@ -63,3 +63,15 @@ class ResultsTest(unittest.TestCase):
         text = bench.tables(results.parse_lines(self.OUT), kill=False)
         self.assertIn("~3.7:1", text)
         self.assertIn("munmap: 1 x 256 MB", text)
+
+
+class GuestCheckTest(unittest.TestCase):
+    def test_refuses_wrong_cpus_and_jiffies(self) -> None:
+        from zsdefer_lib.errors import ZsdError
+        bench.check_guest("env cpus=2 clocksource=tsc\n", 2)
+        with self.assertRaises(ZsdError):
+            bench.check_guest("env cpus=1 clocksource=tsc\n", 2)
+        with self.assertRaises(ZsdError):
+            bench.check_guest("env cpus=2 clocksource=jiffies\n", 2)
+        with self.assertRaises(ZsdError):
+            bench.check_guest("no env line\n", 2)
