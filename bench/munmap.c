@@ -154,8 +154,13 @@ int main(int argc, char **argv)
 			perror("fork");
 			return 1;
 		}
-		if (!pids[i])
+		if (!pids[i]) {
+			/* Only the parent may hold the barrier's write end. */
+			close(go[1]);
+			close(ready[0]);
+			close(res[0]);
 			child(mb, rnd, i, ready[1], go[0], res[1], killmode);
+		}
 	}
 	for (i = 0; i < procs; i++) {
 		if (read(ready[0], &c, 1) != 1) {
