@@ -20,7 +20,17 @@
 #include "zsmalloc_defer_pcpu.c"
 #endif
 
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/* Defined after the core, whose internals (counters, locks) it uses */
+static const struct zs_defer_ops hbuf_defer_ops;
+#endif
+
 #include "zsmalloc_defer_core.c"
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+#include "zsmalloc_defer_hbuf.c"
+#endif
+
 #include "zsmalloc_defer_sysfs.c"
 
 #ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST

@@ -32,7 +32,8 @@ struct zspage;
  *	drained. May sleep.
  * @free_handle: optional, takes a whole zs_free() of @handle (for policies
  *	that defer the object free itself); returns true if it took it.
- *	Atomic context. Not called yet: reserved for the handle buffer modes.
+ *	Called at the top of zs_free() with preemption disabled, which is
+ *	also the RCU read-side critical section a switch waits for.
  * @enqueue: takes an emptied zspage that zs_free() already removed from its
  *	fullness list. Called under the size class lock (atomic context, no
  *	sleeping, no GFP_KERNEL allocation) and inside an RCU read-side
@@ -41,7 +42,11 @@ struct zspage;
  *	worker already took off the list, before returning; @pool is the pool
  *	whose zspages must be gone, or NULL for every pool (a mode may free
  *	the zspages of other pools too). Called with zs_defer_drain_lock
- *	held; may sleep. Returns the number of zspages it freed itself.
+ *	held; may sleep. Returns the number of zspages it freed itself
+ *	(handles, for a mode with @free_handle).
+ * @pending: optional, items the mode holds that it does not count in
+ *	zs_defer_pending (e.g. handles it counts per CPU without atomics);
+ *	added to the pending figure and to the shrinker's count. Any context.
  *
  * The core calls a mode only through this table and never asks which mode
  * is active (compare struct sched_class). Callbacks are named
@@ -56,13 +61,17 @@ struct zs_defer_ops {
 	bool (*free_handle)(struct zs_pool *pool, unsigned long handle);
 	void (*enqueue)(struct zspage *zspage);
 	unsigned long (*drain)(struct zs_pool *pool);
+	unsigned long (*pending)(void);
 };
 
 /* On while the active mode defers anything; the sync mode keeps it off */
 DECLARE_STATIC_KEY_FALSE(zs_defer_active);
+/* On once a mode with free_handle was selected; stays on, like the above */
+DECLARE_STATIC_KEY_FALSE(zs_defer_handle_active);
 
 static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
 			      struct zspage *zspage);
+static bool __zs_defer_handle(struct zs_pool *pool, unsigned long handle);
 static void zs_defer_destroy_pool(struct zs_pool *pool);
 static void zs_defer_init(void);
 static void zs_defer_exit(void);
@@ -95,11 +104,34 @@ static __always_inline bool zs_defer_zspage(struct zs_pool *pool,
 	return __zs_defer_zspage(pool, class, zspage);
 }
 
+/**
+ * zs_defer_handle - offer a whole zs_free() to the active free policy
+ * @pool: the pool of @handle
+ * @handle: a valid handle zs_free() was asked to free
+ *
+ * Returns true if the policy took @handle and will free it later. Until a
+ * mode that defers handles is first selected, one patched-out jump; the
+ * modes that defer only zspages keep it patched out.
+ */
+static __always_inline bool zs_defer_handle(struct zs_pool *pool,
+					    unsigned long handle)
+{
+	if (!static_branch_unlikely(&zs_defer_handle_active))
+		return false;
+	return __zs_defer_handle(pool, handle);
+}
+
 #else /* !CONFIG_ZSMALLOC_DEFER */
 
 static inline bool zs_defer_zspage(struct zs_pool *pool,
 				   struct size_class *class,
 				   struct zspage *zspage)
+{
+	return false;
+}
+
+static inline bool zs_defer_handle(struct zs_pool *pool,
+				   unsigned long handle)
 {
 	return false;
 }

@@ -53,6 +53,9 @@ static const struct zs_defer_ops *const zs_defer_modes[] = {
 #ifdef CONFIG_ZSMALLOC_DEFER_PCPU
 	&pcpu_defer_ops,
 #endif
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+	&hbuf_defer_ops,
+#endif
 };
 
 /*
@@ -66,6 +69,9 @@ static const struct zs_defer_ops __rcu *zs_defer_cur =
 
 /* Enabled while the active mode has an enqueue or free_handle callback */
 DEFINE_STATIC_KEY_FALSE(zs_defer_active);
+
+/* Enabled once a mode with a free_handle callback was selected */
+DEFINE_STATIC_KEY_FALSE(zs_defer_handle_active);
 
 /* Serializes mode switches (free_mode writers, boot, unload, KUnit) */
 static DEFINE_MUTEX(zs_defer_switch_lock);
@@ -136,9 +142,22 @@ static void zs_defer_note_pending(unsigned long nr)
 		WRITE_ONCE(zs_defer_pending_hwm, nr);
 }
 
+/* Pending items the modes count themselves (->pending) */
+static unsigned long zs_defer_mode_pending(void)
+{
+	unsigned long nr = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++)
+		if (zs_defer_modes[i]->pending)
+			nr += zs_defer_modes[i]->pending();
+	return nr;
+}
+
 static unsigned long zs_defer_read_pending(void)
 {
-	unsigned long nr = percpu_counter_sum_positive(&zs_defer_pending);
+	unsigned long nr = percpu_counter_sum_positive(&zs_defer_pending) +
+			   zs_defer_mode_pending();
 
 	zs_defer_note_pending(nr);
 	return nr;
@@ -311,6 +330,25 @@ out:
 	return taken;
 }
 
+/* Called by zs_free() via zs_defer_handle(), before it looks up @handle */
+static bool __zs_defer_handle(struct zs_pool *pool, unsigned long handle)
+{
+	const struct zs_defer_ops *ops;
+	bool taken = false;
+
+	/*
+	 * Handle buffers are per CPU and filled without atomics: no
+	 * preemption. That is also an RCU read-side critical section, which
+	 * zs_defer_switch()'s synchronize_rcu() waits for.
+	 */
+	preempt_disable();
+	ops = rcu_dereference_sched(zs_defer_cur);
+	if (ops->free_handle)
+		taken = ops->free_handle(pool, handle);
+	preempt_enable();
+	return taken;
+}
+
 static const struct zs_defer_ops *zs_defer_find(const char *name, size_t len)
 {
 	int i;
@@ -364,6 +402,13 @@ static int zs_defer_switch(const struct zs_defer_ops *new)
 	 */
 	if (zs_defer_ops_defers(new))
 		static_branch_enable(&zs_defer_active);
+	/*
+	 * A separate key for the per-object hook at the top of zs_free(), so
+	 * that sync, llist and pcpu pay nothing per object unless a handle
+	 * mode was chosen once. Never disabled, for the same reason.
+	 */
+	if (new->free_handle)
+		static_branch_enable(&zs_defer_handle_active);
 
 	/* Wait out zs_free()s that read the old mode, then empty it */
 	synchronize_rcu();
@@ -399,7 +444,8 @@ static struct shrinker *zs_defer_shrinker;
 static unsigned long zs_defer_shrink_count(struct shrinker *shrinker,
 					   struct shrink_control *sc)
 {
-	unsigned long nr = percpu_counter_read_positive(&zs_defer_pending);
+	unsigned long nr = percpu_counter_read_positive(&zs_defer_pending) +
+			   zs_defer_mode_pending();
 
 	return nr ? nr : SHRINK_EMPTY;
 }
@@ -460,7 +506,7 @@ static const struct kernel_param_ops zs_defer_param_ops = {
 };
 
 module_param_cb(free_mode, &zs_defer_param_ops, NULL, 0444);
-MODULE_PARM_DESC(free_mode, "Free policy to start in (sync, llist, pcpu)");
+MODULE_PARM_DESC(free_mode, "Free policy to start in (sync, llist, pcpu, hbuf)");
 
 static int zs_defer_sysfs_init(void);
 static void zs_defer_sysfs_exit(void);

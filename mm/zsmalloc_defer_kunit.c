@@ -75,7 +75,7 @@ static void zs_defer_test_settle(struct kunit *test, struct zs_pool *pool)
 		zs_flush_migration(pool);
 		KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
 	}
-	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
 	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending_pages), 0);
 	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_DEFERRED),
 			zs_defer_stat_read(ZS_DEFER_DRAINED));
@@ -271,11 +271,11 @@ static void zs_defer_test_pending(struct kunit *test, struct zs_pool *pool,
 	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
 		zs_free(pool, handles[i]);
 
-	if (mode->enqueue) {
-		KUNIT_EXPECT_GT(test, percpu_counter_sum(&zs_defer_pending), 0);
+	if (zs_defer_ops_defers(mode)) {
+		KUNIT_EXPECT_GT(test, zs_defer_read_pending(), 0UL);
 		KUNIT_EXPECT_GT(test, zs_get_total_pages(pool), 0UL);
 	} else {
-		KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+		KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
 	}
 }
 
@@ -291,7 +291,7 @@ static void zs_defer_test_destroy_pending(struct kunit *test)
 
 	zs_defer_test_pending(test, pool, 200);
 	zs_destroy_pool(pool);
-	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
 	zs_defer_test_release(test);
 }
 
@@ -305,7 +305,7 @@ static void zs_defer_test_shrinker(struct kunit *test)
 
 	zs_defer_test_pending(test, pool, 500);
 	zs_defer_shrink_scan(zs_defer_shrinker, &sc);
-	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
 	KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
 	zs_defer_test_release(test);
 	zs_destroy_pool(pool);
@@ -317,7 +317,7 @@ static void zs_defer_test_switch_pending(struct kunit *test)
 
 	zs_defer_test_pending(test, pool, 1000);
 	KUNIT_EXPECT_EQ(test, zs_defer_switch(&sync_defer_ops), 0);
-	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending), 0);
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
 	KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
 	zs_defer_test_release(test);
 	zs_destroy_pool(pool);
@@ -330,14 +330,16 @@ static void zs_defer_test_limit(struct kunit *test)
 	u64 fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
 
 	/*
-	 * A limit of one zspage's worth of pages: the first emptied zspage
-	 * is always deferred, whatever its class's chain size. The limit is
-	 * checked against an approximate count, so a few more get deferred;
-	 * most of the ~250 pages must go synchronous.
+	 * The limit is checked against an approximate count, so a few
+	 * zspages get deferred; the other ~250 pages must go synchronous.
+	 * Nothing is pending: fold the per-CPU residue that frees and drains
+	 * on different CPUs left, so the approximate count starts at 0.
 	 */
-	WRITE_ONCE(zs_defer_pending_limit, ZS_MAX_PAGES_PER_ZSPAGE);
+	zs_defer_test_settle(test, NULL);
+	percpu_counter_set(&zs_defer_pending_pages, 0);
+	WRITE_ONCE(zs_defer_pending_limit, 1);
 	zs_defer_test_pending(test, pool, 1000);
-	if (zs_defer_test_mode(test)->enqueue)
+	if (zs_defer_ops_defers(zs_defer_test_mode(test)))
 		KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
 				fallbacks);
 	WRITE_ONCE(zs_defer_pending_limit, limit);
@@ -345,6 +347,57 @@ static void zs_defer_test_limit(struct kunit *test)
 	zs_defer_test_settle(test, pool);
 	zs_destroy_pool(pool);
 }
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/*
+ * hbuf with a one-page pool: the page fills and, with no page to swap in,
+ * every further zs_free() is synchronous. Then a larger pool lets the
+ * frees be deferred again. Data must survive either way.
+ */
+static void zs_defer_test_hbuf_pool(struct kunit *test)
+{
+	unsigned long pages = READ_ONCE(zs_hbuf_pool_pages);
+	unsigned long *handles;
+	struct zs_pool *pool;
+	u64 fallbacks, deferred;
+	unsigned int i;
+
+	zs_hbuf_resize(1);
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	handles = kunit_kcalloc(test, ZS_DEFER_TEST_OBJS, sizeof(*handles),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, 300, i);
+
+	zs_defer_test_settle(test, NULL);
+	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
+	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	/* Half of them; the other half stays allocated and is checked */
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i += 2)
+		zs_free(pool, handles[i]);
+	KUNIT_EXPECT_LE(test, zs_defer_stat_read(ZS_DEFER_DEFERRED) - deferred,
+			(u64)ZS_HBUF_SLOTS);
+	KUNIT_EXPECT_GE(test,
+			zs_defer_stat_read(ZS_DEFER_FALLBACKS) - fallbacks,
+			(u64)(ZS_DEFER_TEST_OBJS / 2 - ZS_HBUF_SLOTS));
+	for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
+		zs_defer_test_check(test, pool, handles[i], 300, i);
+
+	/* A bigger pool: deferring again; a drain frees it all */
+	zs_hbuf_resize(pages);
+	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED);
+	for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
+		zs_free(pool, handles[i]);
+	KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_DEFERRED), deferred);
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
 
 static int zs_defer_test_suite_init(struct kunit_suite *suite)
 {
@@ -377,6 +430,9 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_switch_pending,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_limit, zs_defer_test_modes_gen_params),
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+	KUNIT_CASE(zs_defer_test_hbuf_pool),
+#endif
 	{}
 };
 

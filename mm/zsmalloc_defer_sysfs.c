@@ -16,6 +16,14 @@
  * fallbacks	ro	emptied zspages freed at once because of the limit
  * drain_runs	ro	batches torn down
  * drain_time_ns ro	time spent tearing batches down
+ * hbuf_pool_pages rw	(hbuf) handle buffer pages in the pool; > 0
+ *
+ * hbuf counts handles, not zspages: deferred, drained, pending and
+ * fallbacks count zs_free() calls (fallback reasons: no_buffer, the pool
+ * was empty; pending_limit). pending_pages counts its handle buffer pages
+ * that left their CPU and are not drained yet, and pending_limit caps
+ * those; drain_runs counts buffers drained. Its pool is sized at boot
+ * from memory (1/4096) and the number of CPUs (2 to 64 pages per CPU).
  */
 
 #include <linux/kobject.h>
@@ -153,6 +161,9 @@ static struct attribute *zs_defer_attrs[] = {
 	&fallbacks_attr.attr.attr,
 	&drain_runs_attr.attr.attr,
 	&drain_time_ns_attr.attr.attr,
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+	&hbuf_pool_pages_attr.attr,
+#endif
 	NULL,
 };
 

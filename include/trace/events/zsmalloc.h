@@ -14,7 +14,8 @@
 /*
  * Enqueue and drain events.
  * @mode: name of the free mode
- * @count: pages of the zspage (enqueue), zspages in the batch (drain)
+ * @count: pages of the zspage (enqueue), zspages in the batch (drain);
+ *	for hbuf, handles in the buffer (enqueue: the buffer left its CPU)
  * @ns: time the batch took (drain_end), 0 otherwise
  */
 DECLARE_EVENT_CLASS(zs_defer_class,

@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zsmalloc free policy "hbuf": defer the whole zs_free() of a handle
+ * (RFC v3's "zsmalloc-only" variant). Part of mm/zsmalloc.c's translation
+ * unit, see mm/zsmalloc_defer.c; included after the core, whose counters,
+ * locks and workqueue it uses.
+ *
+ * Buffers: each CPU owns one page-sized struct zs_hbuf, zs_hbuf_cur, into
+ * which free_handle_hbuf() appends (pool, handle) with preemption disabled:
+ * two stores and an increment, no lock, no atomic. A full buffer is swapped
+ * for a free page of the buffer pool and queued (zs_hbuf_queue) to the
+ * drain worker; with no free page (or the closed buffers at the pending
+ * limit) zs_free() frees synchronously, counted as a fallback.
+ *
+ * Ownership of a buffer: the CPU whose zs_hbuf_cur points to it fills it.
+ * Anyone may take a buffer off a CPU with xchg(); the owner swaps its own
+ * with cmpxchg(), so exactly one party gets it. Fills run with preemption
+ * disabled, i.e. inside an RCU read-side critical section, so a buffer
+ * taken off a CPU is quiescent after synchronize_rcu() (or at once when the
+ * CPU is dead). zs_hbuf_close_all() does that for every CPU; it runs from
+ * drains and, 20 ms after a CPU took a fresh buffer, from
+ * zs_hbuf_flush_dwork, so partly filled buffers do not hold memory for
+ * long after the frees stop.
+ *
+ * Drain (zs_hbuf_free_buf): the class of each handle is looked up under
+ * its pool's migrate_lock (a live object never changes class: migration
+ * and compaction move it within its class), the entries are sorted by
+ * class, and the objects of one class are freed under one class->lock
+ * (which also keeps their handles stable against migration, as in
+ * zs_page_migrate()). Emptied zspages are taken off their fullness list
+ * under the lock and torn down after it is dropped, with all page locks
+ * held, like the llist mode's zspages. Handles are freed last.
+ *
+ * Every pending handle is reached by: the worker (queued buffers), the
+ * delayed flush (partly filled buffers), a drain (mode switch,
+ * zs_destroy_pool(), the shrinker, unload: all buffers of all CPUs), and
+ * the CPU hotplug dead callback (the dead CPU's buffer).
+ *
+ * Counting, per handle: deferred when a handle enters a buffer, drained
+ * when it is freed, fallbacks for handles freed synchronously, pending
+ * (via ->pending) for handles in buffers and not yet freed. pending_pages
+ * counts closed buffer pages (queued or being drained), which is also what
+ * pending_limit is compared with. drain_runs counts buffers drained.
+ */
+
+#include <linux/kobject.h>
+#include <linux/sort.h>
+#include <linux/sysfs.h>
+
+/* A buffer entry: the pool while pending, its size class while drained */
+struct zs_hbuf_ent {
+	union {
+		struct zs_pool *pool;
+		struct size_class *class;
+	};
+	unsigned long handle;
+};
+
+/* One page: the header and as many entries as fit */
+struct zs_hbuf {
+	struct list_head node;	/* on zs_hbuf_free_list or zs_hbuf_queue */
+	unsigned int nr;
+	struct zs_hbuf_ent ent[];
+};
+
+#define ZS_HBUF_SLOTS	((PAGE_SIZE - sizeof(struct zs_hbuf)) / \
+			 sizeof(struct zs_hbuf_ent))
+
+/* A partly filled buffer is flushed this long after its CPU took it */
+#define ZS_HBUF_FLUSH_DELAY	msecs_to_jiffies(20)
+
+static DEFINE_PER_CPU(struct zs_hbuf *, zs_hbuf_cur);
+
+/* Handles pushed minus handles freed, per CPU; only the sum means much */
+static DEFINE_PER_CPU(long, zs_hbuf_nr_pending);
+
+/*
+ * zs_hbuf_lock protects the free list, the queue and the page counts. It
+ * is taken in the fill slow path (preemption disabled) and by the worker,
+ * never from interrupts.
+ */
+static DEFINE_SPINLOCK(zs_hbuf_lock);
+static LIST_HEAD(zs_hbuf_free_list);
+static LIST_HEAD(zs_hbuf_queue_list);
+static unsigned long zs_hbuf_nr_free;
+static unsigned long zs_hbuf_total;	/* pages allocated */
+static bool zs_hbuf_enabled;		/* pages may be kept */
+
+/* Pool size wanted, /sys/kernel/mm/zsmalloc/hbuf_pool_pages */
+static unsigned long zs_hbuf_pool_pages;
+
+/* Closed buffers: queued or being drained */
+static atomic_long_t zs_hbuf_closed;
+
+/* Serializes zs_hbuf_close_all(), so a drain waits for the delayed flush */
+static DEFINE_MUTEX(zs_hbuf_flush_lock);
+
+static int zs_hbuf_hp_state;
+
+static void work_hbuf(struct work_struct *work);
+static void flush_work_hbuf(struct work_struct *work);
+static DECLARE_WORK(zs_hbuf_work, work_hbuf);
+static DECLARE_DELAYED_WORK(zs_hbuf_flush_dwork, flush_work_hbuf);
+
+static struct zs_hbuf *zs_hbuf_get(void)
+{
+	struct zs_hbuf *buf;
+
+	if (!READ_ONCE(zs_hbuf_nr_free))
+		return NULL;
+	spin_lock(&zs_hbuf_lock);
+	buf = list_first_entry_or_null(&zs_hbuf_free_list, struct zs_hbuf,
+				       node);
+	if (buf) {
+		list_del(&buf->node);
+		WRITE_ONCE(zs_hbuf_nr_free, zs_hbuf_nr_free - 1);
+	}
+	spin_unlock(&zs_hbuf_lock);
+	if (buf)
+		buf->nr = 0;
+	return buf;
+}
+
+/* Back to the pool, or freed if the pool is disabled or above its size */
+static void zs_hbuf_put(struct zs_hbuf *buf)
+{
+	spin_lock(&zs_hbuf_lock);
+	if (zs_hbuf_enabled &&
+	    zs_hbuf_total <= READ_ONCE(zs_hbuf_pool_pages)) {
+		list_add(&buf->node, &zs_hbuf_free_list);
+		WRITE_ONCE(zs_hbuf_nr_free, zs_hbuf_nr_free + 1);
+		buf = NULL;
+	} else {
+		zs_hbuf_total--;
+	}
+	spin_unlock(&zs_hbuf_lock);
+	if (buf)
+		free_page((unsigned long)buf);
+}
+
+/* Allocate pages up to zs_hbuf_pool_pages. zs_defer_switch_lock held. */
+static void zs_hbuf_grow(void)
+{
+	for (;;) {
+		unsigned long page;
+		bool more;
+
+		spin_lock(&zs_hbuf_lock);
+		more = zs_hbuf_enabled &&
+		       zs_hbuf_total < READ_ONCE(zs_hbuf_pool_pages);
+		if (more)
+			zs_hbuf_total++;
+		spin_unlock(&zs_hbuf_lock);
+		if (!more)
+			return;
+		page = __get_free_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!page) {
+			spin_lock(&zs_hbuf_lock);
+			zs_hbuf_total--;
+			spin_unlock(&zs_hbuf_lock);
+			return;
+		}
+		zs_hbuf_put((struct zs_hbuf *)page);
+	}
+}
+
+/* Release pool pages while the pool is disabled or above its size */
+static void zs_hbuf_shrink(void)
+{
+	struct zs_hbuf *buf;
+
+	for (;;) {
+		spin_lock(&zs_hbuf_lock);
+		buf = NULL;
+		if (!zs_hbuf_enabled ||
+		    zs_hbuf_total > READ_ONCE(zs_hbuf_pool_pages))
+			buf = list_first_entry_or_null(&zs_hbuf_free_list,
+						       struct zs_hbuf, node);
+		if (buf) {
+			list_del(&buf->node);
+			WRITE_ONCE(zs_hbuf_nr_free, zs_hbuf_nr_free - 1);
+			zs_hbuf_total--;
+		}
+		spin_unlock(&zs_hbuf_lock);
+		if (!buf)
+			return;
+		free_page((unsigned long)buf);
+	}
+}
+
+static void zs_hbuf_arm_flush(void)
+{
+	if (!delayed_work_pending(&zs_hbuf_flush_dwork))
+		queue_delayed_work(zs_defer_wq, &zs_hbuf_flush_dwork,
+				   ZS_HBUF_FLUSH_DELAY);
+}
+
+/*
+ * zs_defer_pending_pages is changed once per buffer, in slow paths; batch
+ * 1 folds each change into the shared count at once, so that the buffers
+ * closed on one CPU and drained on another leave no per-CPU residue in
+ * the approximate count other modes compare with pending_limit.
+ */
+static void zs_hbuf_pending_pages_add(s64 nr)
+{
+	percpu_counter_add_batch(&zs_defer_pending_pages, nr, 1);
+}
+
+/* Count @buf, which left its CPU, as closed */
+static void zs_hbuf_account_close(struct zs_hbuf *buf)
+{
+	atomic_long_inc(&zs_hbuf_closed);
+	zs_hbuf_pending_pages_add(1);
+	trace_zs_defer_enqueue(hbuf_defer_ops.name, buf->nr, 0);
+}
+
+/* Hand a closed, non-empty buffer to the worker */
+static void zs_hbuf_queue(struct zs_hbuf *buf)
+{
+	zs_hbuf_account_close(buf);
+	spin_lock(&zs_hbuf_lock);
+	list_add_tail(&buf->node, &zs_hbuf_queue_list);
+	spin_unlock(&zs_hbuf_lock);
+	zs_defer_kick(&zs_hbuf_work);
+}
+
+static struct zs_hbuf *zs_hbuf_dequeue(void)
+{
+	struct zs_hbuf *buf;
+
+	spin_lock(&zs_hbuf_lock);
+	buf = list_first_entry_or_null(&zs_hbuf_queue_list, struct zs_hbuf,
+				       node);
+	if (buf)
+		list_del(&buf->node);
+	spin_unlock(&zs_hbuf_lock);
+	return buf;
+}
+
+/*
+ * Fill slow path, preemption disabled: give this CPU a fresh buffer in
+ * place of @buf (NULL, or full and then queued). Returns the fresh buffer,
+ * or NULL with @why set, leaving a full @buf in place.
+ */
+static struct zs_hbuf *zs_hbuf_swap(struct zs_hbuf *buf, const char **why)
+{
+	struct zs_hbuf **cur = this_cpu_ptr(&zs_hbuf_cur);
+	struct zs_hbuf *fresh;
+
+	if (buf && atomic_long_read(&zs_hbuf_closed) >=
+		   READ_ONCE(zs_defer_pending_limit)) {
+		*why = "pending_limit";
+		return NULL;
+	}
+	fresh = zs_hbuf_get();
+	if (!fresh) {
+		/* The flush moves full buffers to the worker, which refills */
+		zs_hbuf_arm_flush();
+		*why = "no_buffer";
+		return NULL;
+	}
+	if (cmpxchg(cur, buf, fresh) != buf) {
+		/* zs_hbuf_close_all() took @buf and owns it; *cur is NULL */
+		buf = NULL;
+		WRITE_ONCE(*cur, fresh);
+	}
+	if (buf)
+		zs_hbuf_queue(buf);
+	zs_hbuf_arm_flush();
+	return fresh;
+}
+
+/* ->free_handle: called by zs_free() with preemption disabled */
+static bool free_handle_hbuf(struct zs_pool *pool, unsigned long handle)
+{
+	struct zs_hbuf *buf = __this_cpu_read(zs_hbuf_cur);
+	const char *why;
+	unsigned int nr;
+
+	if (unlikely(!buf || buf->nr == ZS_HBUF_SLOTS)) {
+		buf = zs_hbuf_swap(buf, &why);
+		if (!buf) {
+			zs_defer_stat_add(ZS_DEFER_FALLBACKS, 1);
+			trace_zs_defer_fallback(hbuf_defer_ops.name, why);
+			return false;
+		}
+	}
+	nr = buf->nr;
+	buf->ent[nr].pool = pool;
+	buf->ent[nr].handle = handle;
+	buf->nr = nr + 1;
+	__this_cpu_inc(zs_hbuf_nr_pending);
+	zs_defer_stat_add(ZS_DEFER_DEFERRED, 1);
+	/* Hand a full buffer to the worker now rather than at the next free */
+	if (unlikely(nr + 1 == ZS_HBUF_SLOTS))
+		zs_hbuf_swap(buf, &why);
+	return true;
+}
+
+/*
+ * Take every CPU's buffer, wait until no zs_free() can still be filling
+ * one, and queue the non-empty ones. Once this returns, every handle
+ * pushed before the call is on zs_hbuf_queue_list or in a buffer that the
+ * worker or a CPU hotplug callback holds.
+ */
+static void zs_hbuf_close_all(void)
+{
+	struct zs_hbuf *buf, *tmp;
+	LIST_HEAD(taken);
+	int cpu;
+
+	mutex_lock(&zs_hbuf_flush_lock);
+	for_each_possible_cpu(cpu) {
+		buf = xchg(per_cpu_ptr(&zs_hbuf_cur, cpu), NULL);
+		if (buf)
+			list_add_tail(&buf->node, &taken);
+	}
+	/*
+	 * Fills run with preemption disabled: wait them out. This also waits
+	 * for an owner that swapped its buffer before our xchg() to queue it.
+	 */
+	if (!list_empty(&taken))
+		synchronize_rcu();
+	list_for_each_entry_safe(buf, tmp, &taken, node) {
+		list_del(&buf->node);
+		if (buf->nr)
+			zs_hbuf_queue(buf);
+		else
+			zs_hbuf_put(buf);
+	}
+	mutex_unlock(&zs_hbuf_flush_lock);
+}
+
+static int zs_hbuf_cmp(const void *a, const void *b)
+{
+	const struct zs_hbuf_ent *x = a, *y = b;
+
+	if (x->class == y->class)
+		return 0;
+	return x->class < y->class ? -1 : 1;
+}
+
+/* Size class of @handle's object; @pool->migrate_lock held */
+static struct size_class *zs_hbuf_class(struct zs_pool *pool,
+					unsigned long handle)
+{
+	struct page *f_page;
+
+	obj_to_page(handle_to_obj(handle), &f_page);
+	return zspage_class(pool, get_zspage(f_page));
+}
+
+/*
+ * Free the @nr objects of @ent, all of @class, under one class->lock, then
+ * the zspages they emptied and their handles. Returns the zspages freed.
+ */
+static unsigned int zs_hbuf_free_run(struct size_class *class,
+				     struct zs_hbuf_ent *ent, unsigned int nr)
+{
+	struct llist_node *empty = NULL;
+	struct zspage *zspage, *next;
+	struct zs_pool *pool = NULL;
+	unsigned int i, freed = 0;
+
+	spin_lock(&class->lock);
+	for (i = 0; i < nr; i++) {
+		unsigned long obj = handle_to_obj(ent[i].handle);
+		struct page *f_page;
+
+		obj_to_page(obj, &f_page);
+		zspage = get_zspage(f_page);
+		pool = zspage->pool;
+
+		class_stat_sub(class, ZS_OBJS_INUSE, 1);
+		obj_free(class->size, obj);
+		if (fix_fullness_group(class, zspage) != ZS_INUSE_RATIO_0)
+			continue;
+		/* As __zs_defer_zspage(): off the lists, torn down below */
+		remove_zspage(class, zspage);
+		class_stat_sub(class, ZS_OBJS_ALLOCATED, class->objs_per_zspage);
+		zspage->defer_node.next = empty;
+		empty = &zspage->defer_node;
+	}
+	spin_unlock(&class->lock);
+
+	llist_for_each_entry_safe(zspage, next, empty, defer_node) {
+		zs_defer_lock_pages(zspage);
+		__free_zspage_pages(pool, class, zspage);
+		freed++;
+	}
+	for (i = 0; i < nr; i++)
+		cache_free_handle(pool, ent[i].handle);
+	return freed;
+}
+
+/* Free every handle of a closed @buf and return it to the pool. May sleep. */
+static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf)
+{
+	struct zs_hbuf_ent *ent = buf->ent;
+	unsigned int nr = buf->nr, i, j;
+	u64 start, ns;
+
+	trace_zs_defer_drain_begin(hbuf_defer_ops.name, nr, 0);
+	start = ktime_get_ns();
+
+	for (i = 0; i < nr;) {
+		struct zs_pool *pool = ent[i].pool;
+
+		read_lock(&pool->migrate_lock);
+		for (; i < nr && ent[i].pool == pool; i++)
+			ent[i].class = zs_hbuf_class(pool, ent[i].handle);
+		read_unlock(&pool->migrate_lock);
+	}
+	sort(ent, nr, sizeof(*ent), zs_hbuf_cmp, NULL);
+
+	for (i = 0; i < nr; i = j) {
+		for (j = i + 1; j < nr && ent[j].class == ent[i].class; j++)
+			;
+		zs_hbuf_free_run(ent[i].class, ent + i, j - i);
+		cond_resched();
+	}
+
+	ns = ktime_get_ns() - start;
+	this_cpu_sub(zs_hbuf_nr_pending, nr);
+	zs_defer_stat_add(ZS_DEFER_DRAINED, nr);
+	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
+	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
+	zs_hbuf_pending_pages_add(-1);
+	atomic_long_dec(&zs_hbuf_closed);
+	trace_zs_defer_drain_end(hbuf_defer_ops.name, nr, ns);
+	zs_hbuf_put(buf);
+	return nr;
+}
+
+/* Drains at most half the pool per run, then requeues itself */
+static void work_hbuf(struct work_struct *work)
+{
+	unsigned long budget = max(READ_ONCE(zs_hbuf_pool_pages) / 2, 1UL);
+	struct zs_hbuf *buf;
+
+	while (budget--) {
+		buf = zs_hbuf_dequeue();
+		if (!buf)
+			return;
+		zs_hbuf_free_buf(buf);
+	}
+	if (!list_empty_careful(&zs_hbuf_queue_list))
+		zs_defer_kick(&zs_hbuf_work);
+}
+
+static void flush_work_hbuf(struct work_struct *work)
+{
+	zs_hbuf_close_all();
+}
+
+/*
+ * ->drain: every buffer of every CPU, whatever its pool (entries of all
+ * pools share the buffers). Returns the handles freed here.
+ */
+static unsigned long drain_hbuf(struct zs_pool *pool)
+{
+	unsigned long nr = 0;
+	struct zs_hbuf *buf;
+
+	zs_hbuf_close_all();
+	while ((buf = zs_hbuf_dequeue()))
+		nr += zs_hbuf_free_buf(buf);
+	/* Wait for buffers the worker took before we looked */
+	flush_work(&zs_hbuf_work);
+	return nr;
+}
+
+static unsigned long pending_hbuf(void)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(zs_hbuf_nr_pending, cpu);
+	return max(sum, 0L);
+}
+
+/*
+ * CPU hotplug dead callback: @cpu cannot be filling any more, so its
+ * buffer is quiescent; free it now, under the drain lock so that a drain
+ * running meanwhile does not return before it is freed.
+ */
+static int cpu_dead_hbuf(unsigned int cpu)
+{
+	struct zs_hbuf *buf = xchg(per_cpu_ptr(&zs_hbuf_cur, cpu), NULL);
+
+	if (!buf)
+		return 0;
+	if (!buf->nr) {
+		zs_hbuf_put(buf);
+		return 0;
+	}
+	mutex_lock(&zs_defer_drain_lock);
+	zs_hbuf_account_close(buf);
+	zs_hbuf_free_buf(buf);
+	mutex_unlock(&zs_defer_drain_lock);
+	return 0;
+}
+
+static int enable_hbuf(void)
+{
+	unsigned long total;
+
+	spin_lock(&zs_hbuf_lock);
+	zs_hbuf_enabled = true;
+	spin_unlock(&zs_hbuf_lock);
+	zs_hbuf_grow();
+
+	spin_lock(&zs_hbuf_lock);
+	total = zs_hbuf_total;
+	if (!total)
+		zs_hbuf_enabled = false;
+	spin_unlock(&zs_hbuf_lock);
+	return total ? 0 : -ENOMEM;
+}
+
+/* After the switch drained hbuf: no buffer is in use, free the pool */
+static void disable_hbuf(void)
+{
+	cancel_delayed_work_sync(&zs_hbuf_flush_dwork);
+	spin_lock(&zs_hbuf_lock);
+	zs_hbuf_enabled = false;
+	spin_unlock(&zs_hbuf_lock);
+	zs_hbuf_shrink();
+}
+
+static int init_hbuf(void)
+{
+	unsigned long cpus = num_possible_cpus();
+	int ret;
+
+	/*
+	 * 1/4096 of memory (64 pages of 254 handles per GB), at least two
+	 * per CPU (one filling, one draining), at most 64 per CPU.
+	 */
+	zs_hbuf_pool_pages = clamp(totalram_pages() >> 12, 2 * cpus,
+				   64 * cpus);
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					"mm/zsmalloc/defer_hbuf:dead",
+					NULL, cpu_dead_hbuf);
+	if (ret < 0)
+		return ret;
+	zs_hbuf_hp_state = ret;
+	return 0;
+}
+
+static void exit_hbuf(void)
+{
+	if (zs_hbuf_hp_state > 0)
+		cpuhp_remove_state_nocalls(zs_hbuf_hp_state);
+	zs_hbuf_hp_state = 0;
+	cancel_delayed_work_sync(&zs_hbuf_flush_dwork);
+	disable_hbuf();
+}
+
+/* Set the pool size; pages in use are released when they come back */
+static void zs_hbuf_resize(unsigned long nr)
+{
+	mutex_lock(&zs_defer_switch_lock);
+	WRITE_ONCE(zs_hbuf_pool_pages, nr);
+	zs_hbuf_grow();
+	zs_hbuf_shrink();
+	mutex_unlock(&zs_defer_switch_lock);
+}
+
+static const struct zs_defer_ops hbuf_defer_ops = {
+	.name = "hbuf",
+	.init = init_hbuf,
+	.exit = exit_hbuf,
+	.enable = enable_hbuf,
+	.disable = disable_hbuf,
+	.free_handle = free_handle_hbuf,
+	.drain = drain_hbuf,
+	.pending = pending_hbuf,
+};
+
+/* /sys/kernel/mm/zsmalloc/hbuf_pool_pages, see zsmalloc_defer_sysfs.c */
+static ssize_t hbuf_pool_pages_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(zs_hbuf_pool_pages));
+}
+
+static ssize_t hbuf_pool_pages_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	unsigned long nr;
+
+	if (kstrtoul(buf, 0, &nr) || !nr ||
+	    nr > max(totalram_pages() / 16, 1UL))
+		return -EINVAL;
+	zs_hbuf_resize(nr);
+	return count;
+}
+
+static struct kobj_attribute hbuf_pool_pages_attr =
+	__ATTR_RW(hbuf_pool_pages);
