@@ -88,6 +88,9 @@ def tables(records: List[Dict[str, object]], kill: bool) -> str:
                        f"data {results.data_name(rnd)}")
             out.append(compare.mmtests_table(metric, order, base))
             out.append("")
+            if metric is METRICS[0]:
+                out.append(compare.lkp_table(metric, order, base))
+                out.append("")
     return "\n".join(out)
 
 
