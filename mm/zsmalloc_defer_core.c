@@ -121,7 +121,7 @@ struct zs_defer_stats {
 
 static DEFINE_PER_CPU(struct zs_defer_stats, zs_defer_stats);
 
-static void zs_defer_stat_add(enum zs_defer_stat_item item, u64 nr)
+static inline void zs_defer_stat_add(enum zs_defer_stat_item item, u64 nr)
 {
 	this_cpu_add(zs_defer_stats.item[item], nr);
 }

@@ -10,7 +10,7 @@ import argparse
 import re
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from . import build, compare, image, plots, results, runner, variants
 from .errors import ZsdError
@@ -40,7 +40,8 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="results directory (default results/)")
 
 
-def run_variant(name: str, args: argparse.Namespace, outdir: Path) -> List[Dict[str, object]]:
+def run_variant(name: str, args: argparse.Namespace, outdir: Path
+                ) -> Tuple[Dict[str, str], List[Dict[str, object]]]:
     variant = variants.get(name)
     kernel = build.build(variant)
     cmd = (f"sh /usr/share/zsdefer/modes.sh {args.rounds} {args.size} "
@@ -60,7 +61,7 @@ def run_variant(name: str, args: argparse.Namespace, outdir: Path) -> List[Dict[
     path = outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}.json"
     results.save(path, meta, recs)
     say(f"bench {name}: {len(recs)} measurements -> {path}")
-    return [dict(r, _meta=meta) for r in recs]
+    return meta, recs
 
 
 def check_guest(output: str, cpus: int) -> None:
@@ -132,8 +133,8 @@ def main(args: argparse.Namespace) -> int:
     records: List[Dict[str, object]] = []
     meta: Dict[str, str] = {}
     for name in names:
-        recs = run_variant(name, args, outdir)
-        meta = meta or recs[0]["_meta"]  # type: ignore[assignment]
+        m, recs = run_variant(name, args, outdir)
+        meta = meta or m
         records += recs
     print(compare.header(meta))
     print()

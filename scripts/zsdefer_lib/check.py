@@ -19,7 +19,8 @@ from .progress import say
 
 @dataclass(frozen=True)
 class GuestSuite:
-    """One boot: a kernel variant, a machine and the command it runs."""
+    """One boot: a kernel variant, a machine and the command it runs
+    ({cpus} in the command is the machine's CPU count)."""
     name: str
     command: str
     variant: str = variants.DEFAULT_VARIANT
@@ -32,7 +33,7 @@ class GuestSuite:
 
 
 GUEST_SUITES: List[GuestSuite] = [
-    GuestSuite("smoke", "smoke -s 256 -r 1024 -c 2"),
+    GuestSuite("smoke", "smoke -s 256 -r 1024 -c {cpus}"),
     GuestSuite("defer", "sh /usr/share/zsdefer/defer-suite.sh 1024",
                swap_size="2G", ktap="zsmalloc_defer"),
     GuestSuite("debug", "sh /usr/share/zsdefer/defer-suite.sh 128 16", variant="debug",
@@ -90,7 +91,7 @@ def guest_suite(suite: GuestSuite, args: argparse.Namespace) -> tap.Tally:
           f"{suite.cpus} vCPUs, {suite.swap})", flush=True)
     variant = variants.get(suite.variant)
     spec = runner.RunSpec(
-        kernel=build.kernel_image(variant), command=suite.command,
+        kernel=build.kernel_image(variant), command=suite.command.format(cpus=suite.cpus),
         workdir=runner.default_workdir(f"check-{suite.name}"), cpus=suite.cpus,
         mem=suite.mem, accel=args.accel, timeout=min(suite.timeout, args.timeout),
         swap=suite.swap, swap_size=suite.swap_size,

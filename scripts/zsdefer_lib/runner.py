@@ -123,11 +123,9 @@ def _boot(spec: RunSpec, accel: str, initrd: Path) -> tuple:
             break
     reader.join(timeout=5)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if err.strip():
-        (wd / "qemu-stderr.log").write_text(err)
+    (wd / "qemu-stderr.log").write_text(err)
     if rc not in (None, 0) and console.stat().st_size == 0:
         silent = True  # QEMU refused to start (e.g. KVM aborting on an MSR)
-        (wd / "qemu-stderr.log").write_text(err)
     return rc, "".join(lines), silent
 
 
