@@ -20,15 +20,22 @@
 #include "zsmalloc_defer_pcpu.c"
 #endif
 
+/* Defined after the core, whose internals (counters, locks) they use */
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
-/* Defined after the core, whose internals (counters, locks) it uses */
 static const struct zs_defer_ops hbuf_defer_ops;
+#endif
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+static const struct zs_defer_ops hbufcb_defer_ops;
 #endif
 
 #include "zsmalloc_defer_core.c"
 
-#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/* The per-CPU buffers of hbuf and hbuf-cb, and the hbuf mode */
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
 #include "zsmalloc_defer_hbuf.c"
+#endif
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+#include "zsmalloc_defer_hbufcb.c"
 #endif
 
 #include "zsmalloc_defer_sysfs.c"

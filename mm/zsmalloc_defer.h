@@ -12,6 +12,7 @@
 
 #include <linux/jump_label.h>
 #include <linux/llist.h>
+#include <linux/zsmalloc_defer.h>
 
 struct zs_pool;
 struct size_class;
@@ -34,6 +35,9 @@ struct zspage;
  *	that defer the object free itself); returns true if it took it.
  *	Called at the top of zs_free() with preemption disabled, which is
  *	also the RCU read-side critical section a switch waits for.
+ * @push: optional, takes a zsmalloc user's whole free (zs_free_cb_push(),
+ *	for policies that run the users' free paths); returns true if it
+ *	took it. Called with preemption disabled, like @free_handle.
  * @enqueue: takes an emptied zspage that zs_free() already removed from its
  *	fullness list. Called under the size class lock (atomic context, no
  *	sleeping, no GFP_KERNEL allocation) and inside an RCU read-side
@@ -43,7 +47,7 @@ struct zspage;
  *	whose zspages must be gone, or NULL for every pool (a mode may free
  *	the zspages of other pools too). Called with zs_defer_drain_lock
  *	held; may sleep. Returns the number of zspages it freed itself
- *	(handles, for a mode with @free_handle).
+ *	(handles and values, for a mode with @free_handle or @push).
  * @pending: optional, items the mode holds that it does not count in
  *	zs_defer_pending (e.g. handles it counts per CPU without atomics);
  *	added to the pending figure and to the shrinker's count. Any context.
@@ -59,6 +63,7 @@ struct zs_defer_ops {
 	int (*enable)(void);
 	void (*disable)(void);
 	bool (*free_handle)(struct zs_pool *pool, unsigned long handle);
+	bool (*push)(struct zs_free_cb *cb, unsigned long val);
 	void (*enqueue)(struct zspage *zspage);
 	unsigned long (*drain)(struct zs_pool *pool);
 	unsigned long (*pending)(void);

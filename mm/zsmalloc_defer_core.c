@@ -56,6 +56,9 @@ static const struct zs_defer_ops *const zs_defer_modes[] = {
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 	&hbuf_defer_ops,
 #endif
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+	&hbufcb_defer_ops,
+#endif
 };
 
 /*
@@ -72,6 +75,9 @@ DEFINE_STATIC_KEY_FALSE(zs_defer_active);
 
 /* Enabled once a mode with a free_handle callback was selected */
 DEFINE_STATIC_KEY_FALSE(zs_defer_handle_active);
+
+/* Enabled once a mode with a push callback was selected */
+static DEFINE_STATIC_KEY_FALSE(zs_defer_cb_active);
 
 /* Serializes mode switches (free_mode writers, boot, unload, KUnit) */
 static DEFINE_MUTEX(zs_defer_switch_lock);
@@ -111,6 +117,7 @@ enum zs_defer_stat_item {
 	ZS_DEFER_FALLBACKS,	/* zspages a mode refused (pending limit) */
 	ZS_DEFER_DRAIN_RUNS,	/* batches torn down */
 	ZS_DEFER_DRAIN_TIME_NS,	/* time spent tearing batches down */
+	ZS_DEFER_STALE,		/* users' frees with nothing left to free */
 	NR_ZS_DEFER_STATS,
 };
 
@@ -169,6 +176,89 @@ static unsigned long zs_defer_read_pending(void)
  * shrinker and CPU hotplug reach them. Set only between two full drains.
  */
 static bool zs_defer_test_hold;
+/*
+ * Also for guest tests that need frees to stay pending (zram slot reuse),
+ * in kernels built with the KUnit suite only: zsmalloc.test_hold=Y holds
+ * the workers; a drain (switch, shrinker) still frees everything.
+ */
+module_param_named(test_hold, zs_defer_test_hold, bool, 0644);
+#endif
+
+/*
+ * zsmalloc.ceiling_probe= (CONFIG_ZSMALLOC_DEFER_CEILING_PROBE, benchmarks
+ * only): skip the free work from a depth on and leak it, so that a
+ * benchmark measures how fast a free gets when that work costs nothing.
+ * Set at boot or module load only, and read without ordering: the hooks
+ * that test it are armed once at init, after it was parsed.
+ */
+enum zs_defer_probe_depth {
+	ZS_PROBE_NONE,
+	ZS_PROBE_TEARDOWN,	/* emptied zspages are never torn down */
+	ZS_PROBE_ZS_FREE,	/* zs_free() returns at once */
+	ZS_PROBE_NOTIFY,	/* zram's slot free notify returns at once */
+};
+
+#ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
+static const char *const zs_defer_probe_names[] = {
+	[ZS_PROBE_NONE] = "none",
+	[ZS_PROBE_TEARDOWN] = "teardown",
+	[ZS_PROBE_ZS_FREE] = "zs_free",
+	[ZS_PROBE_NOTIFY] = "notify",
+};
+
+static enum zs_defer_probe_depth zs_defer_probe;
+
+static int zs_defer_probe_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(zs_defer_probe_names, val);
+
+	if (i < 0)
+		return i;
+	zs_defer_probe = i;
+	return 0;
+}
+
+static int zs_defer_probe_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", zs_defer_probe_names[zs_defer_probe]);
+}
+
+static const struct kernel_param_ops zs_defer_probe_ops = {
+	.set = zs_defer_probe_set,
+	.get = zs_defer_probe_get,
+};
+
+module_param_cb(ceiling_probe, &zs_defer_probe_ops, NULL, 0444);
+MODULE_PARM_DESC(ceiling_probe,
+		 "Benchmarks only, LEAKS MEMORY: skip frees from this depth (teardown, zs_free, notify)");
+
+static bool zs_defer_probing(enum zs_defer_probe_depth depth)
+{
+	return unlikely(zs_defer_probe == depth);
+}
+
+/* Arm the hook the probe sits behind, like a mode switch would */
+static void zs_defer_probe_arm(void)
+{
+	static struct static_key_false *const keys[] = {
+		[ZS_PROBE_TEARDOWN] = &zs_defer_active,
+		[ZS_PROBE_ZS_FREE] = &zs_defer_handle_active,
+		[ZS_PROBE_NOTIFY] = &zs_defer_cb_active,
+	};
+
+	if (zs_defer_probe == ZS_PROBE_NONE)
+		return;
+	static_branch_enable(keys[zs_defer_probe]);
+	pr_warn("ceiling probe %s: memory freed from there on is leaked\n",
+		zs_defer_probe_names[zs_defer_probe]);
+}
+#else
+static inline bool zs_defer_probing(enum zs_defer_probe_depth depth)
+{
+	return false;
+}
+
+static inline void zs_defer_probe_arm(void) { }
 #endif
 
 /* __maybe_unused: with no deferring mode compiled in, nothing kicks */
@@ -301,6 +391,13 @@ static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
 
 	lockdep_assert_held(&class->lock);
 
+	if (zs_defer_probing(ZS_PROBE_TEARDOWN)) {
+		/* Off its list and forgotten: never torn down */
+		remove_zspage(class, zspage);
+		class_stat_sub(class, ZS_OBJS_ALLOCATED, class->objs_per_zspage);
+		return true;
+	}
+
 	rcu_read_lock();
 	ops = rcu_dereference(zs_defer_cur);
 	if (!ops->enqueue)
@@ -336,6 +433,9 @@ static bool __zs_defer_handle(struct zs_pool *pool, unsigned long handle)
 	const struct zs_defer_ops *ops;
 	bool taken = false;
 
+	if (zs_defer_probing(ZS_PROBE_ZS_FREE))
+		return true;
+
 	/*
 	 * Handle buffers are per CPU and filled without atomics: no
 	 * preemption. That is also an RCU read-side critical section, which
@@ -364,7 +464,7 @@ static const struct zs_defer_ops *zs_defer_find(const char *name, size_t len)
 
 static bool zs_defer_ops_defers(const struct zs_defer_ops *ops)
 {
-	return ops->enqueue || ops->free_handle;
+	return ops->enqueue || ops->free_handle || ops->push;
 }
 
 /*
@@ -409,6 +509,9 @@ static int zs_defer_switch(const struct zs_defer_ops *new)
 	 */
 	if (new->free_handle)
 		static_branch_enable(&zs_defer_handle_active);
+	/* And one for zs_free_cb_push(), zsmalloc users' whole frees */
+	if (new->push)
+		static_branch_enable(&zs_defer_cb_active);
 
 	/* Wait out zs_free()s that read the old mode, then empty it */
 	synchronize_rcu();
@@ -506,7 +609,8 @@ static const struct kernel_param_ops zs_defer_param_ops = {
 };
 
 module_param_cb(free_mode, &zs_defer_param_ops, NULL, 0444);
-MODULE_PARM_DESC(free_mode, "Free policy to start in (sync, llist, pcpu, hbuf)");
+MODULE_PARM_DESC(free_mode,
+		 "Free policy to start in (sync, llist, pcpu, hbuf, hbuf-cb)");
 
 static int zs_defer_sysfs_init(void);
 static void zs_defer_sysfs_exit(void);
@@ -561,6 +665,7 @@ static void zs_defer_init(void)
 	}
 	if (mode && zs_defer_switch(mode))
 		pr_warn("cannot start in free mode %s\n", mode->name);
+	zs_defer_probe_arm();
 	pr_info("free mode %s, pending limit %lu pages\n",
 		zs_defer_cur_name(), zs_defer_pending_limit);
 	return;

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zsmalloc free policy "hbuf": defer the whole zs_free() of a handle
- * (RFC v3's "zsmalloc-only" variant). Part of mm/zsmalloc.c's translation
- * unit, see mm/zsmalloc_defer.c; included after the core, whose counters,
- * locks and workqueue it uses.
+ * Per-CPU handle buffers (CONFIG_ZSMALLOC_DEFER_BUFFERS) and the free
+ * policy "hbuf" on top of them: defer the whole zs_free() of a handle
+ * (RFC v3's "zsmalloc-only" variant). The "hbuf-cb" policy
+ * (zsmalloc_defer_hbufcb.c) fills the same buffers with its users' frees.
+ * Part of mm/zsmalloc.c's translation unit, see mm/zsmalloc_defer.c;
+ * included after the core, whose counters, locks and workqueue it uses.
  *
  * Buffers: each CPU owns one page-sized struct zs_hbuf, zs_hbuf_cur, into
- * which free_handle_hbuf() appends (pool, handle) with preemption disabled:
- * two stores and an increment, no lock, no atomic. A full buffer is swapped
+ * which zs_hbuf_add() appends (owner, value) with preemption disabled: two
+ * stores and an increment, no lock, no atomic. The owner is the pool of a
+ * handle (hbuf) or, tagged with ZS_HBUF_CB, a user's struct zs_free_cb
+ * (hbuf-cb); a buffer may hold both kinds around a switch between the two. A full buffer is swapped
  * for a free page of the buffer pool and queued (zs_hbuf_queue) to the
  * drain worker; with no free page (or the closed buffers at the pending
  * limit) zs_free() frees synchronously, counted as a fallback.
@@ -22,7 +26,8 @@
  * zs_hbuf_flush_dwork, so partly filled buffers do not hold memory for
  * long after the frees stop.
  *
- * Drain (zs_hbuf_free_buf): the class of each handle is looked up under
+ * Drain (zs_hbuf_free_buf): users' frees run first, in push order. The
+ * class of each handle is then looked up under
  * its pool's migrate_lock (a live object never changes class: migration
  * and compaction move it within its class), the entries are sorted by
  * class, and the objects of one class are freed under one class->lock
@@ -36,9 +41,9 @@
  * zs_destroy_pool(), the shrinker, unload: all buffers of all CPUs), and
  * the CPU hotplug dead callback (the dead CPU's buffer).
  *
- * Counting, per handle: deferred when a handle enters a buffer, drained
- * when it is freed, fallbacks for handles freed synchronously, pending
- * (via ->pending) for handles in buffers and not yet freed. pending_pages
+ * Counting, per entry: deferred when an entry enters a buffer, drained
+ * when it is freed, fallbacks for entries freed synchronously, pending
+ * (via ->pending) for entries in buffers and not yet freed. pending_pages
  * counts closed buffer pages (queued or being drained), which is also what
  * pending_limit is compared with. drain_runs counts buffers drained.
  */
@@ -47,18 +52,26 @@
 #include <linux/sort.h>
 #include <linux/sysfs.h>
 
-/* A buffer entry: the pool while pending, its size class while drained */
+/*
+ * A buffer entry. hbuf: the pool and handle while pending, the handle's
+ * size class while drained. hbuf-cb: the user's callback ORed with
+ * ZS_HBUF_CB (struct zs_free_cb is word aligned) and the user's value.
+ */
 struct zs_hbuf_ent {
 	union {
 		struct zs_pool *pool;
 		struct size_class *class;
+		unsigned long owner;
 	};
-	unsigned long handle;
+	unsigned long val;
 };
+
+#define ZS_HBUF_CB	1UL
 
 /* One page: the header and as many entries as fit */
 struct zs_hbuf {
 	struct list_head node;	/* on zs_hbuf_free_list or zs_hbuf_queue */
+	const char *mode;	/* the mode that filled it, for tracing */
 	unsigned int nr;
 	struct zs_hbuf_ent ent[];
 };
@@ -86,6 +99,10 @@ static unsigned long zs_hbuf_nr_free;
 static unsigned long zs_hbuf_total;	/* pages allocated */
 static bool zs_hbuf_enabled;		/* pages may be kept */
 
+/* Modes using the buffers: enabled, initialized. zs_defer_switch_lock */
+static unsigned int zs_hbuf_users;
+static unsigned int zs_hbuf_inits;
+
 /* Pool size wanted, /sys/kernel/mm/zsmalloc/hbuf_pool_pages */
 static unsigned long zs_hbuf_pool_pages;
 
@@ -101,6 +118,15 @@ static void work_hbuf(struct work_struct *work);
 static void flush_work_hbuf(struct work_struct *work);
 static DECLARE_WORK(zs_hbuf_work, work_hbuf);
 static DECLARE_DELAYED_WORK(zs_hbuf_flush_dwork, flush_work_hbuf);
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr);
+#else
+static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
+{
+	return nr;
+}
+#endif
 
 static struct zs_hbuf *zs_hbuf_get(void)
 {
@@ -211,7 +237,7 @@ static void zs_hbuf_account_close(struct zs_hbuf *buf)
 {
 	atomic_long_inc(&zs_hbuf_closed);
 	zs_hbuf_pending_pages_add(1);
-	trace_zs_defer_enqueue(hbuf_defer_ops.name, buf->nr, 0);
+	trace_zs_defer_enqueue(buf->mode, buf->nr, 0);
 }
 
 /* Hand a closed, non-empty buffer to the worker */
@@ -238,11 +264,12 @@ static struct zs_hbuf *zs_hbuf_dequeue(void)
 }
 
 /*
- * Fill slow path, preemption disabled: give this CPU a fresh buffer in
- * place of @buf (NULL, or full and then queued). Returns the fresh buffer,
- * or NULL with @why set, leaving a full @buf in place.
+ * Fill slow path, preemption disabled: give this CPU a fresh buffer for
+ * @ops in place of @buf (NULL, or full and then queued). Returns the fresh
+ * buffer, or NULL with @why set, leaving a full @buf in place.
  */
-static struct zs_hbuf *zs_hbuf_swap(struct zs_hbuf *buf, const char **why)
+static struct zs_hbuf *zs_hbuf_swap(const struct zs_defer_ops *ops,
+				    struct zs_hbuf *buf, const char **why)
 {
 	struct zs_hbuf **cur = this_cpu_ptr(&zs_hbuf_cur);
 	struct zs_hbuf *fresh;
@@ -259,6 +286,7 @@ static struct zs_hbuf *zs_hbuf_swap(struct zs_hbuf *buf, const char **why)
 		*why = "no_buffer";
 		return NULL;
 	}
+	fresh->mode = ops->name;
 	if (cmpxchg(cur, buf, fresh) != buf) {
 		/* zs_hbuf_close_all() took @buf and owns it; *cur is NULL */
 		buf = NULL;
@@ -270,30 +298,34 @@ static struct zs_hbuf *zs_hbuf_swap(struct zs_hbuf *buf, const char **why)
 	return fresh;
 }
 
-/* ->free_handle: called by zs_free() with preemption disabled */
-static bool free_handle_hbuf(struct zs_pool *pool, unsigned long handle)
+/*
+ * Append (@owner, @val) to this CPU's buffer for @ops. Preemption disabled
+ * (->free_handle, ->push). Returns false if the caller must free now.
+ */
+static bool zs_hbuf_add(const struct zs_defer_ops *ops, unsigned long owner,
+			unsigned long val)
 {
 	struct zs_hbuf *buf = __this_cpu_read(zs_hbuf_cur);
 	const char *why;
 	unsigned int nr;
 
 	if (unlikely(!buf || buf->nr == ZS_HBUF_SLOTS)) {
-		buf = zs_hbuf_swap(buf, &why);
+		buf = zs_hbuf_swap(ops, buf, &why);
 		if (!buf) {
 			zs_defer_stat_add(ZS_DEFER_FALLBACKS, 1);
-			trace_zs_defer_fallback(hbuf_defer_ops.name, why);
+			trace_zs_defer_fallback(ops->name, why);
 			return false;
 		}
 	}
 	nr = buf->nr;
-	buf->ent[nr].pool = pool;
-	buf->ent[nr].handle = handle;
+	buf->ent[nr].owner = owner;
+	buf->ent[nr].val = val;
 	buf->nr = nr + 1;
 	__this_cpu_inc(zs_hbuf_nr_pending);
 	zs_defer_stat_add(ZS_DEFER_DEFERRED, 1);
 	/* Hand a full buffer to the worker now rather than at the next free */
 	if (unlikely(nr + 1 == ZS_HBUF_SLOTS))
-		zs_hbuf_swap(buf, &why);
+		zs_hbuf_swap(ops, buf, &why);
 	return true;
 }
 
@@ -331,6 +363,7 @@ static void zs_hbuf_close_all(void)
 	mutex_unlock(&zs_hbuf_flush_lock);
 }
 
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 static int zs_hbuf_cmp(const void *a, const void *b)
 {
 	const struct zs_hbuf_ent *x = a, *y = b;
@@ -364,7 +397,7 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 
 	spin_lock(&class->lock);
 	for (i = 0; i < nr; i++) {
-		unsigned long obj = handle_to_obj(ent[i].handle);
+		unsigned long obj = handle_to_obj(ent[i].val);
 		struct page *f_page;
 
 		obj_to_page(obj, &f_page);
@@ -389,26 +422,21 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 		freed++;
 	}
 	for (i = 0; i < nr; i++)
-		cache_free_handle(pool, ent[i].handle);
+		cache_free_handle(pool, ent[i].val);
 	return freed;
 }
 
-/* Free every handle of a closed @buf and return it to the pool. May sleep. */
-static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf)
+/* Free the @nr handles of @ent: by class, one class->lock per class */
+static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr)
 {
-	struct zs_hbuf_ent *ent = buf->ent;
-	unsigned int nr = buf->nr, i, j;
-	u64 start, ns;
-
-	trace_zs_defer_drain_begin(hbuf_defer_ops.name, nr, 0);
-	start = ktime_get_ns();
+	unsigned int i, j;
 
 	for (i = 0; i < nr;) {
 		struct zs_pool *pool = ent[i].pool;
 
 		read_lock(&pool->migrate_lock);
 		for (; i < nr && ent[i].pool == pool; i++)
-			ent[i].class = zs_hbuf_class(pool, ent[i].handle);
+			ent[i].class = zs_hbuf_class(pool, ent[i].val);
 		read_unlock(&pool->migrate_lock);
 	}
 	sort(ent, nr, sizeof(*ent), zs_hbuf_cmp, NULL);
@@ -419,6 +447,32 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf)
 		zs_hbuf_free_run(ent[i].class, ent + i, j - i);
 		cond_resched();
 	}
+}
+
+/* ->free_handle: called by zs_free() with preemption disabled */
+static bool free_handle_hbuf(struct zs_pool *pool, unsigned long handle)
+{
+	return zs_hbuf_add(&hbuf_defer_ops, (unsigned long)pool, handle);
+}
+#else
+static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr)
+{
+	/* Only the hbuf mode puts handles in */
+	WARN_ON_ONCE(nr);
+}
+#endif /* CONFIG_ZSMALLOC_DEFER_HBUF */
+
+/* Free every entry of a closed @buf and return it to the pool. May sleep. */
+static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf)
+{
+	unsigned int nr = buf->nr;
+	u64 start, ns;
+
+	trace_zs_defer_drain_begin(buf->mode, nr, 0);
+	start = ktime_get_ns();
+
+	/* The users' frees first; the handles left are moved to the front */
+	zs_hbuf_free_handles(buf->ent, zs_hbuf_free_cbs(buf->ent, nr));
 
 	ns = ktime_get_ns() - start;
 	this_cpu_sub(zs_hbuf_nr_pending, nr);
@@ -427,7 +481,7 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf)
 	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
 	zs_hbuf_pending_pages_add(-1);
 	atomic_long_dec(&zs_hbuf_closed);
-	trace_zs_defer_drain_end(hbuf_defer_ops.name, nr, ns);
+	trace_zs_defer_drain_end(buf->mode, nr, ns);
 	zs_hbuf_put(buf);
 	return nr;
 }
@@ -454,8 +508,8 @@ static void flush_work_hbuf(struct work_struct *work)
 }
 
 /*
- * ->drain: every buffer of every CPU, whatever its pool (entries of all
- * pools share the buffers). Returns the handles freed here.
+ * ->drain of both buffer modes: every buffer of every CPU, whatever its
+ * pool or user (all share the buffers). Returns the entries freed here.
  */
 static unsigned long drain_hbuf(struct zs_pool *pool)
 {
@@ -502,10 +556,18 @@ static int cpu_dead_hbuf(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * ->enable of both buffer modes; switching from one to the other enables
+ * the new one before the old one is disabled, so the pool stays.
+ */
 static int enable_hbuf(void)
 {
 	unsigned long total;
 
+	if (zs_hbuf_users) {
+		zs_hbuf_users++;
+		return 0;
+	}
 	spin_lock(&zs_hbuf_lock);
 	zs_hbuf_enabled = true;
 	spin_unlock(&zs_hbuf_lock);
@@ -516,12 +578,17 @@ static int enable_hbuf(void)
 	if (!total)
 		zs_hbuf_enabled = false;
 	spin_unlock(&zs_hbuf_lock);
-	return total ? 0 : -ENOMEM;
+	if (!total)
+		return -ENOMEM;
+	zs_hbuf_users = 1;
+	return 0;
 }
 
-/* After the switch drained hbuf: no buffer is in use, free the pool */
+/* After the switch drained the last buffer mode: free the pool */
 static void disable_hbuf(void)
 {
+	if (zs_hbuf_users && --zs_hbuf_users)
+		return;
 	cancel_delayed_work_sync(&zs_hbuf_flush_dwork);
 	spin_lock(&zs_hbuf_lock);
 	zs_hbuf_enabled = false;
@@ -529,10 +596,14 @@ static void disable_hbuf(void)
 	zs_hbuf_shrink();
 }
 
+/* ->init of both buffer modes: the first one sets the buffers up */
 static int init_hbuf(void)
 {
 	unsigned long cpus = num_possible_cpus();
 	int ret;
+
+	if (zs_hbuf_inits++)
+		return 0;
 
 	/*
 	 * 1/4096 of memory (64 pages of 254 handles per GB), at least two
@@ -544,18 +615,23 @@ static int init_hbuf(void)
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"mm/zsmalloc/defer_hbuf:dead",
 					NULL, cpu_dead_hbuf);
-	if (ret < 0)
+	if (ret < 0) {
+		zs_hbuf_inits = 0;
 		return ret;
+	}
 	zs_hbuf_hp_state = ret;
 	return 0;
 }
 
 static void exit_hbuf(void)
 {
+	if (--zs_hbuf_inits)
+		return;
 	if (zs_hbuf_hp_state > 0)
 		cpuhp_remove_state_nocalls(zs_hbuf_hp_state);
 	zs_hbuf_hp_state = 0;
 	cancel_delayed_work_sync(&zs_hbuf_flush_dwork);
+	zs_hbuf_users = 0;
 	disable_hbuf();
 }
 
@@ -569,6 +645,7 @@ static void zs_hbuf_resize(unsigned long nr)
 	mutex_unlock(&zs_defer_switch_lock);
 }
 
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 static const struct zs_defer_ops hbuf_defer_ops = {
 	.name = "hbuf",
 	.init = init_hbuf,
@@ -579,6 +656,7 @@ static const struct zs_defer_ops hbuf_defer_ops = {
 	.drain = drain_hbuf,
 	.pending = pending_hbuf,
 };
+#endif
 
 /* /sys/kernel/mm/zsmalloc/hbuf_pool_pages, see zsmalloc_defer_sysfs.c */
 static ssize_t hbuf_pool_pages_show(struct kobject *kobj,

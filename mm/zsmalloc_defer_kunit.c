@@ -22,6 +22,32 @@ static const unsigned int zs_defer_test_sizes[] = {
 
 static const struct zs_defer_ops *zs_defer_test_saved;
 
+/* A zsmalloc user like zram, for the modes that take users' frees */
+struct zs_defer_test_user {
+	struct zs_free_cb cb;
+	struct zs_pool *pool;
+};
+
+static bool zs_defer_test_user_free(struct zs_free_cb *cb, unsigned long val)
+{
+	struct zs_defer_test_user *user;
+
+	user = container_of(cb, struct zs_defer_test_user, cb);
+	zs_free(user->pool, val);
+	return true;
+}
+
+static struct zs_defer_test_user zs_defer_test_user = {
+	.cb.free = zs_defer_test_user_free,
+};
+
+/* Free @handle as a user does: offered to the mode first (hbuf-cb) */
+static void zs_defer_test_free(struct zs_pool *pool, unsigned long handle)
+{
+	if (!zs_free_cb_push(&zs_defer_test_user.cb, handle))
+		zs_free(pool, handle);
+}
+
 static void zs_defer_test_desc(const struct zs_defer_ops *const *mode,
 			       char *desc)
 {
@@ -88,6 +114,8 @@ static struct zs_pool *zs_defer_test_start(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, zs_defer_switch(zs_defer_test_mode(test)), 0);
 	pool = zs_create_pool("zs_defer_kunit");
 	KUNIT_ASSERT_NOT_NULL(test, pool);
+	/* Set between two tests, while nothing is pushed */
+	zs_defer_test_user.pool = pool;
 	return pool;
 }
 
@@ -108,24 +136,24 @@ static void zs_defer_test_patterns(struct kunit *test)
 		for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
 			handles[i] = zs_defer_test_alloc(test, pool, size, i);
 		for (i = 0; i < ZS_DEFER_TEST_OBJS; i += 2)
-			zs_free(pool, handles[i]);
+			zs_defer_test_free(pool, handles[i]);
 		for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
 			zs_defer_test_check(test, pool, handles[i], size, i);
 		for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
-			zs_free(pool, handles[i]);
+			zs_defer_test_free(pool, handles[i]);
 		zs_defer_test_settle(test, pool);
 
 		/* Reverse order, reusing partly freed zspages on the way */
 		for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
 			handles[i] = zs_defer_test_alloc(test, pool, size, i);
 		for (i = ZS_DEFER_TEST_OBJS; i-- > ZS_DEFER_TEST_OBJS / 2;)
-			zs_free(pool, handles[i]);
+			zs_defer_test_free(pool, handles[i]);
 		for (i = ZS_DEFER_TEST_OBJS / 2; i < ZS_DEFER_TEST_OBJS; i++)
 			handles[i] = zs_defer_test_alloc(test, pool, size, i);
 		for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
 			zs_defer_test_check(test, pool, handles[i], size, i);
 		for (i = ZS_DEFER_TEST_OBJS; i-- > 0;)
-			zs_free(pool, handles[i]);
+			zs_defer_test_free(pool, handles[i]);
 		zs_defer_test_settle(test, pool);
 	}
 
@@ -145,7 +173,7 @@ static int zs_defer_test_free_fn(void *data)
 	unsigned int i;
 
 	for (i = 0; i < w->nr; i++) {
-		zs_free(w->pool, w->handles[i]);
+		zs_defer_test_free(w->pool, w->handles[i]);
 		if (!(i % 64))
 			cond_resched();
 	}
@@ -269,7 +297,7 @@ static void zs_defer_test_pending(struct kunit *test, struct zs_pool *pool,
 	zs_defer_test_settle(test, NULL);
 	WRITE_ONCE(zs_defer_test_hold, true);
 	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
-		zs_free(pool, handles[i]);
+		zs_defer_test_free(pool, handles[i]);
 
 	if (zs_defer_ops_defers(mode)) {
 		KUNIT_EXPECT_GT(test, zs_defer_read_pending(), 0UL);
@@ -378,7 +406,7 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 	WRITE_ONCE(zs_defer_test_hold, true);
 	/* Half of them; the other half stays allocated and is checked */
 	for (i = 0; i < ZS_DEFER_TEST_OBJS; i += 2)
-		zs_free(pool, handles[i]);
+		zs_defer_test_free(pool, handles[i]);
 	KUNIT_EXPECT_LE(test, zs_defer_stat_read(ZS_DEFER_DEFERRED) - deferred,
 			(u64)ZS_HBUF_SLOTS);
 	KUNIT_EXPECT_GE(test,
@@ -391,7 +419,7 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 	zs_hbuf_resize(pages);
 	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED);
 	for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
-		zs_free(pool, handles[i]);
+		zs_defer_test_free(pool, handles[i]);
 	KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_DEFERRED), deferred);
 	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);

@@ -36,6 +36,8 @@ GUEST_SUITES: List[GuestSuite] = [
     GuestSuite("smoke", "smoke -s 256 -r 1024 -c {cpus}"),
     GuestSuite("defer", "sh /usr/share/zsdefer/defer-suite.sh 1024",
                swap_size="2G", ktap="zsmalloc_defer"),
+    GuestSuite("zswap", "sh /usr/share/zsdefer/zswap-suite.sh 64", swap="zswap",
+               swap_size="1G"),
     GuestSuite("debug", "sh /usr/share/zsdefer/defer-suite.sh 128 16", variant="debug",
                swap_size="1G", ktap="zsmalloc_defer", timeout=2400.0),
 ]

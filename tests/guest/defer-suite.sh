@@ -1,28 +1,18 @@
 #!/bin/sh
 # Guest suite for the free policies (TAP). Runs in every compiled-in mode:
-# data integrity, a switch storm, zram reset with frees pending, CPU
-# offline/online under load, and free_mode input handling.
+# data integrity, zram slot reuse, a switch storm, zram reset with frees
+# pending, CPU offline/online under load, and free_mode input handling.
 # usage: defer-suite.sh [INTEGRITY_MB [STRESS_MB]]
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
+H=/sys/module/zsmalloc/parameters/test_hold
 MB=${1:-1024}
 SMB=${2:-48}   # per process, in the hotplug and switch-storm runs
 
 [ -r $Z/free_mode ] || { echo "not ok 1 - $Z/free_mode missing"; exit 1; }
 modes=$(tr -d '[]' <$Z/free_mode)
 echo "# modes: $modes; $(nproc) CPUs; $(cat /proc/sys/kernel/osrelease)"
-
-# check_consistent WHAT: once idle, every deferred zspage has been drained
-# and zsmalloc holds no more pages than zram still stores.
-check_consistent() {
-	zsd_wait_idle
-	idle=$?
-	d=$(cat $Z/deferred)
-	r=$(cat $Z/drained)
-	[ $idle = 0 ] && [ "$d" = "$r" ]
-	zsd_ok $? "$1: idle, deferred $d == drained $r, pending $(cat $Z/pending)"
-}
 
 zram_reset() {
 	swapoff /dev/zram0 && echo 1 >/sys/block/zram0/reset
@@ -61,6 +51,37 @@ for m in $modes; do
 	check_consistent "$m: after reset"
 	zram_remake
 	zsd_ok $? "$m: zram set up again"
+
+	# Slot reuse: with the workers held, A's swap slots are freed (in
+	# hbuf-cb the zram slot frees stay pending), then B is written to the
+	# same slots of a zram too small for both; the frees then run and B
+	# must read back intact. Once idle and swapped off (which empties the
+	# swap slot caches), zram must store only the swap header. "stale":
+	# deferred frees that found their slot written again and left it alone.
+	stale0=$(cat $Z/stale 2>/dev/null || echo 0)
+	zram_reset && zsd_zram_make 64M >/dev/null && swapon /dev/zram0
+	read -r orig0 _ </sys/block/zram0/mm_stat   # the swap header page
+	if [ -w "$H" ]; then
+		echo Y >"$H"
+		slotreuse -s 40 -x "echo N >$H && echo 2 >/proc/sys/vm/drop_caches" |
+			grep -v '^1\.\.' | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: slot reuse: /"
+		echo N >"$H"
+	else
+		echo "ok - $m: slot reuse # SKIP no $H (kernel without the KUnit suite)"
+	fi
+	check_consistent "$m: after slot reuse"
+	swapoff /dev/zram0
+	zsd_wait_idle
+	read -r orig _ </sys/block/zram0/mm_stat
+	stale=$(($(cat $Z/stale 2>/dev/null || echo 0) - stale0))
+	[ "$orig" = "$orig0" ]
+	zsd_ok $? "$m: slot reuse: zram stores $orig bytes once idle and swapped off (swap header: $orig0)"
+	if [ "$m" = hbuf-cb ] && [ -w "$H" ]; then
+		[ "$stale" -gt 0 ]
+		zsd_ok $? "$m: slot reuse: $stale deferred slot frees found their slot written again"
+	fi
+	echo 1 >/sys/block/zram0/reset && zram_remake
+	zsd_ok $? "$m: zram set up again after slot reuse"
 
 	# CPU offline/online while frees are queued on that CPU's list.
 	if [ -w /sys/devices/system/cpu/cpu1/online ]; then

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zsmalloc free policy "hbuf-cb" (RFC v3 as posted): zsmalloc's users hand
+ * their whole free path to zsmalloc through a callback, struct zs_free_cb
+ * (include/linux/zsmalloc_defer.h), and zs_free_cb_push(). The frees go
+ * into the per-CPU buffers of zsmalloc_defer_hbuf.c, tagged as users'
+ * entries, and the buffers' worker calls the callbacks. Part of
+ * mm/zsmalloc.c's translation unit, see mm/zsmalloc_defer.c.
+ *
+ * What the users defer, and why it is safe:
+ *
+ * zram: zram_slot_free_notify() (swap frees a slot, atomic context) marks
+ * the slot ZRAM_DEFER_FREE under the slot lock and pushes its index; the
+ * callback takes the slot lock and runs zram_free_page() only if the mark
+ * is still there. The swap layer may reallocate the slot at once: the
+ * write of the new data runs zram_free_page() on the old data under the
+ * slot lock first, which drops the mark, so the deferred free finds an
+ * unmarked slot and leaves the new data alone. A marked slot reads as not
+ * allocated to zram's idle marking, writeback and recompression.
+ *
+ * zswap: zswap_invalidate() erases the entry from its tree synchronously,
+ * as before, so no lookup finds it; zswap_entry_free() (LRU removal, zpool
+ * free, pool reference, memcg uncharge, entry free) is pushed. Until the
+ * callback runs the dead entry stays on the zswap LRU, where the shrinker
+ * may pick it: it copies the swap entry under the LRU lock, drops the lock
+ * and dereferences the zswap entry again only after finding the same
+ * pointer in the tree, which an erased, not yet freed entry never is
+ * (its memory cannot be reused while it is pending). The callback's
+ * zswap_lru_del() takes the LRU lock, so it never frees an entry the
+ * shrinker is looking at under the lock. This is the window upstream
+ * already has between invalidation and zswap_entry_free(), made longer.
+ *
+ * The callbacks run with no zsmalloc lock held; they call zs_free(), which
+ * then frees synchronously (this mode defers no handles itself).
+ */
+
+/* Run the users' frees in @ent; move the other entries to the front */
+static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
+{
+	unsigned int i, left = 0, stale = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct zs_free_cb *cb;
+
+		if (!(ent[i].owner & ZS_HBUF_CB)) {
+			ent[left++] = ent[i];
+			continue;
+		}
+		cb = (struct zs_free_cb *)(ent[i].owner & ~ZS_HBUF_CB);
+		if (!cb->free(cb, ent[i].val))
+			stale++;
+		cond_resched();
+	}
+	if (stale)
+		zs_defer_stat_add(ZS_DEFER_STALE, stale);
+	return left;
+}
+
+/* ->push: called by zs_free_cb_push() with preemption disabled */
+static bool push_hbufcb(struct zs_free_cb *cb, unsigned long val)
+{
+	return zs_hbuf_add(&hbufcb_defer_ops, (unsigned long)cb | ZS_HBUF_CB,
+			   val);
+}
+
+bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
+{
+	const struct zs_defer_ops *ops;
+	bool taken = false;
+
+	if (!static_branch_unlikely(&zs_defer_cb_active))
+		return false;
+	if (zs_defer_probing(ZS_PROBE_NOTIFY))
+		return true;
+
+	/* As __zs_defer_handle(): the RCU section a switch waits for */
+	preempt_disable();
+	ops = rcu_dereference_sched(zs_defer_cur);
+	if (ops->push)
+		taken = ops->push(cb, val);
+	preempt_enable();
+	return taken;
+}
+EXPORT_SYMBOL_GPL(zs_free_cb_push);
+
+/*
+ * Values are only ever pushed while hbuf-cb is active, and a switch away
+ * drains them; draining every mode covers a switch in progress.
+ */
+void zs_free_cb_drain(struct zs_free_cb *cb)
+{
+	might_sleep();
+	zs_defer_drain_all(NULL);
+}
+EXPORT_SYMBOL_GPL(zs_free_cb_drain);
+
+static const struct zs_defer_ops hbufcb_defer_ops = {
+	.name = "hbuf-cb",
+	.init = init_hbuf,
+	.exit = exit_hbuf,
+	.enable = enable_hbuf,
+	.disable = disable_hbuf,
+	.push = push_hbufcb,
+	.drain = drain_hbuf,
+	/* One count for the shared buffers: hbuf's, if it is built in */
+	.pending = IS_ENABLED(CONFIG_ZSMALLOC_DEFER_HBUF) ? NULL : pending_hbuf,
+};

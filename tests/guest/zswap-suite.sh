@@ -1,0 +1,41 @@
+#!/bin/sh
+# Guest suite for the free policies with zswap in front of a swap disk
+# (TAP). In every compiled-in mode: swap load with every page checked while
+# zswap's pool limit and shrinker write entries back to the disk, so that
+# writeback meets entries whose free is deferred (hbuf-cb leaves them on
+# the zswap LRU until its worker frees them); then everything must drain
+# and zswap must store nothing.
+# usage: zswap-suite.sh [MB]   (per process; 2 processes)
+# shellcheck source=scripts/guest/lib.sh
+. /usr/share/zsdefer/lib.sh
+Z=/sys/kernel/mm/zsmalloc
+P=/sys/module/zswap/parameters
+D=/sys/kernel/debug/zswap
+MB=${1:-64}
+
+[ -r $Z/free_mode ] || { echo "not ok 1 - $Z/free_mode missing"; exit 1; }
+[ "$(cat $P/enabled)" = Y ] || { echo "not ok 1 - zswap is not enabled"; exit 1; }
+[ -r $D/written_back_pages ] || { echo "not ok 1 - no $D"; exit 1; }
+modes=$(tr -d '[]' <$Z/free_mode)
+# A pool limit well below what the load stores (2 x MB at about 2:1), so
+# zswap writes entries back all the time; the shrinker adds reclaim-driven
+# writeback under memory pressure.
+echo Y >$P/shrinker_enabled
+echo 2 >$P/max_pool_percent
+echo "# modes: $modes; $(nproc) CPUs; zswap $(cat $P/compressor)/$(cat $P/zpool), pool limit $(cat $P/max_pool_percent)%"
+
+for m in $modes; do
+	echo "$m" >$Z/free_mode
+	wb0=$(cat $D/written_back_pages)
+	swapstress -p 2 -s "$MB" -l 4 -r 2048 | grep -v '^1\.\.' |
+		sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: zswap writeback: /"
+	check_consistent "$m: zswap, after the load"
+	wb=$(($(cat $D/written_back_pages) - wb0))
+	[ "$wb" -gt 0 ]
+	zsd_ok $? "$m: zswap wrote $wb pages back during the load"
+	stored=$(cat $D/stored_pages)
+	[ "$stored" = 0 ]
+	zsd_ok $? "$m: zswap stores $stored pages once idle"
+done
+echo sync >$Z/free_mode
+echo "1..$zsd_n"
