@@ -472,6 +472,19 @@ def check_stage(files: Dict[str, str], later: Sequence[Commit], k: int) -> None:
                                    f"{p}*, which commit {c.id!r} introduces")
 
 
+def check_maintainers(plan: Plan, final: Dict[str, bytes]) -> None:
+    """Once the series touches MAINTAINERS, every file it adds needs its own
+    F: line there: checkpatch asks about a new file in a commit that leaves
+    MAINTAINERS alone, and the lines are what each commit brings."""
+    if "MAINTAINERS" not in final:
+        return
+    listed = set(re.findall(r"^F:\t(\S+)$", final["MAINTAINERS"].decode(), re.M))
+    missing = [f for c in plan.commits for f in c.files if f not in listed]
+    if missing:
+        raise ZsdError("series: no F: line in MAINTAINERS for " + ", ".join(missing)
+                       + " (add them to the hook patch that edits MAINTAINERS)")
+
+
 def stages(plan: Plan, ours: Dict[str, bytes],
            patched: Callable[[List[str]], Dict[str, bytes]]) -> List[Dict[str, bytes]]:
     """The files (ours and patched upstream ones) at each commit of the plan.
@@ -480,6 +493,7 @@ def stages(plan: Plan, ours: Dict[str, bytes],
     with those patches applied in order (source.patched_files)."""
     out: List[Dict[str, bytes]] = []
     commits = plan.commits
+    check_maintainers(plan, patched([n for c in commits for n in plan.patches[c.id]]))
     for k in range(len(commits)):
         names = [n for c in commits[:k + 1] for n in plan.patches[c.id]]
         files = {p: d.decode() for p, d in patched(names).items()}

@@ -167,7 +167,8 @@ class StagesTest(unittest.TestCase):
     def test_each_stage_undoes_the_later_commits(self) -> None:
         ours = {"mm/core.c": C_FILE.encode(), "mm/b.c": b"int b;\n",
                 "include/trace/events/zz.h": b"/* events */\n", "mm/Kconfig.z": KCONFIG.encode()}
-        up = {"MAINTAINERS": b"F:\tmm/b.c\nF:\tmm/core.c\n", "mm/Kconfig": b"source z\n"}
+        up = {"MAINTAINERS": b"F:\tinclude/trace/events/zz.h\nF:\tmm/Kconfig.z\n"
+                             b"F:\tmm/b.c\nF:\tmm/core.c\n", "mm/Kconfig": b"source z\n"}
 
         def patched(names: List[str]) -> Dict[str, bytes]:
             return dict(up) if "0001-hook.patch" in names else {}
@@ -188,10 +189,19 @@ class StagesTest(unittest.TestCase):
         self.assertNotIn("trace_zz", first)
         self.assertNotIn("CONFIG_Z_B", first)
         self.assertIn("static int y;", first)            # the edit, undone
-        self.assertEqual(st[0]["MAINTAINERS"], b"F:\tmm/core.c\n")
+        self.assertEqual(st[0]["MAINTAINERS"], b"F:\tmm/Kconfig.z\nF:\tmm/core.c\n")
         self.assertNotIn("mm/b.c", st[0])
         self.assertIn("trace_zz", st[1]["mm/core.c"].decode())
         self.assertNotIn("config Z_B", st[1]["mm/Kconfig.z"].decode())
+
+    def test_added_file_without_maintainers_line_is_an_error(self) -> None:
+        ours = {"mm/a.c": b"a\n", "mm/b.c": b"b\n"}
+        desc = series.Description("c", [], [commit("a", patches=["0001-m.patch"]),
+                                            commit("b")])
+        plan = series.resolve(desc, ours, ["0001-m.patch"], set())
+        with self.assertRaises(ZsdError) as cm:
+            series.stages(plan, ours, lambda names: {"MAINTAINERS": b"F:\tmm/a.c\n"})
+        self.assertIn("MAINTAINERS for mm/b.c", str(cm.exception))
 
     def test_edit_that_does_not_match_once_is_an_error(self) -> None:
         ours = {"mm/a.c": b"x x\n", "mm/b.c": b"b\n"}
