@@ -10,7 +10,6 @@ ceiling each mode could reach by removing its share from munmap.
 
 import argparse
 import re
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Tuple
