@@ -158,7 +158,13 @@ def parser() -> argparse.ArgumentParser:
     profile.add_args(p)
 
     p = sub.add_parser("patch", help="the series: git commits, format-patch with a "
-                       "cover letter, checkpatch, optionally a build of each commit")
+                       "cover letter, checkpatch, optionally a build of each commit",
+                       description="Commit the series (patches/series.json) on the "
+                       "pristine tree, write `git format-patch --cover-letter` output "
+                       "into DIR with the cover letter filled in from results/, run "
+                       "checkpatch.pl --strict on every patch; exit 1 on a finding "
+                       "that is not an accepted exception or a commit that does not "
+                       "build.")
     p.set_defaults(func=cmd_patch)
     from . import patchset
     patchset.add_args(p)
