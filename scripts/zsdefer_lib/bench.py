@@ -10,7 +10,7 @@ import argparse
 import re
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from . import build, compare, image, plots, results, runner, variants
 from .errors import ZsdError
@@ -76,15 +76,16 @@ def check_guest(output: str, cpus: int) -> None:
         raise ZsdError("bench: guest clocksource is jiffies (4 ms timing): not reporting")
 
 
-def tables(records: List[Dict[str, object]], kill: bool) -> str:
+def tables(records: List[Dict[str, object]], kill: bool,
+           metrics: Sequence[compare.Metric] = METRICS) -> str:
     """Every (data, procs) x metric table, baseline column sync."""
     out: List[str] = []
     fields = KILL_FIELD if kill else FIELD
-    for metric in METRICS:
+    for metric in metrics:
         grouped = results.group(records, fields[metric.name])
         for (rnd, procs, _), cols in sorted(grouped.items()):
-            base = "sync" if "sync" in cols else next(iter(cols))
-            order = {m: cols[m] for m in sorted(cols, key=_mode_order)}
+            base = baseline(cols)
+            order = {m: cols[m] for m in sorted(cols, key=mode_order)}
             out.append(f"{metric.name}: {procs} x {records[0].get('size_mb')} MB, "
                        f"data {results.data_name(rnd)}")
             out.append(compare.mmtests_table(metric, order, base))
@@ -95,9 +96,14 @@ def tables(records: List[Dict[str, object]], kill: bool) -> str:
     return "\n".join(out)
 
 
-def _mode_order(m: str) -> int:
+def mode_order(m: str) -> int:
+    """Columns left to right: the unpatched kernel, then the modes."""
     known = ["unpatched", "sync", "llist", "pcpu", "hbuf", "hbuf-cb"]
     return known.index(m) if m in known else len(known)
+
+
+def baseline(cols: Dict[str, List[float]]) -> str:
+    return "sync" if "sync" in cols else next(iter(cols))
 
 
 def plot_all(records: List[Dict[str, object]], kill: bool, outdir: Path) -> None:

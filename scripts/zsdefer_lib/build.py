@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 from . import kconfig, source
 from .errors import ZsdError
@@ -60,7 +60,8 @@ def _seed(variant: Variant, out: Path) -> None:
             return
 
 
-def configure(variant: Variant, src: Path, out: Path, log: Path) -> None:
+def configure(variant: Variant, src: Path, out: Path, log: Path,
+              absent: Iterable[str] = ()) -> None:
     frags = variant.fragment_paths()
     kconfig.merge(frags)  # fails early on a missing or malformed fragment
     _run(make_cmd(variant, src, out, "tinyconfig"), log, "make tinyconfig")
@@ -68,7 +69,7 @@ def configure(variant: Variant, src: Path, out: Path, log: Path) -> None:
              str(out / ".config")] + [str(f) for f in frags]
     _run(merge, log, "merge_config.sh")
     _run(make_cmd(variant, src, out, "olddefconfig"), log, "make olddefconfig")
-    kconfig.check_landed(frags, out / ".config")
+    kconfig.check_landed(frags, out / ".config", absent)
 
 
 def build(variant: Variant, jobs: Optional[int] = None) -> Path:
@@ -84,8 +85,16 @@ def build(variant: Variant, jobs: Optional[int] = None) -> Path:
     t0 = time.monotonic()
     say(f"build {variant.name}: configuring ({', '.join(variant.fragments)})")
     configure(variant, src, out, log)
+    image = make_image(variant, src, out, log, jobs, variant.name)
+    say(f"build {variant.name}: done in {time.monotonic() - t0:.0f}s: {image}")
+    return image
+
+
+def make_image(variant: Variant, src: Path, out: Path, log: Path,
+               jobs: Optional[int], label: str) -> Path:
+    """make bzImage in a configured `out`, progress on stderr; the image."""
     jobs = jobs or os.cpu_count() or 1
-    say(f"build {variant.name}: make -j{jobs} bzImage (cold: minutes; log {log})")
+    say(f"build {label}: make -j{jobs} bzImage (cold: minutes; log {log})")
     cmd = make_cmd(variant, src, out, f"-j{jobs}", "bzImage")
     with open(log, "a") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
@@ -98,14 +107,12 @@ def build(variant: Variant, jobs: Optional[int] = None) -> Path:
             steps += 1
             if time.monotonic() - last > 20:
                 last = time.monotonic()
-                say(f"build {variant.name}: {steps} steps, at: {line.strip()[:60]}")
+                say(f"build {label}: {steps} steps, at: {line.strip()[:60]}")
         rc = proc.wait()
     if rc != 0:
-        raise ZsdError(f"build {variant.name} failed (exit {rc}); log: {log}\n"
+        raise ZsdError(f"build {label} failed (exit {rc}); log: {log}\n"
                        + _tail(log))
-    image = out / "arch" / variant.arch.replace("x86_64", "x86") / "boot" / "bzImage"
-    say(f"build {variant.name}: done in {time.monotonic() - t0:.0f}s: {image}")
-    return image
+    return out / "arch" / variant.arch.replace("x86_64", "x86") / "boot" / "bzImage"
 
 
 def kernel_image(variant: Variant) -> Path:

@@ -93,6 +93,11 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return profile.main(args)
 
 
+def cmd_patch(args: argparse.Namespace) -> int:
+    from . import patchset
+    return patchset.main(args)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from . import bench
     return bench.compare_main(args)
@@ -151,6 +156,18 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_profile, mem="3G", timeout=3600.0)
     from . import profile
     profile.add_args(p)
+
+    p = sub.add_parser("patch", help="the series: git commits, format-patch with a "
+                       "cover letter, checkpatch, optionally a build of each commit",
+                       description="Commit the series (patches/series.json) on the "
+                       "pristine tree, write `git format-patch --cover-letter` output "
+                       "into DIR with the cover letter filled in from results/, run "
+                       "checkpatch.pl --strict on every patch; exit 1 on a finding "
+                       "that is not an accepted exception or a commit that does not "
+                       "build.")
+    p.set_defaults(func=cmd_patch)
+    from . import patchset
+    patchset.add_args(p)
 
     p = sub.add_parser("compare", help="print comparison tables from saved results")
     p.add_argument("files", nargs="+", metavar="RESULTS.json")

@@ -94,3 +94,27 @@ def header(meta: Dict[str, str]) -> str:
     if cur:
         lines.append(cur)
     return "\n".join(lines)
+
+
+def overview_table(metric: Metric, rows: Dict[str, Dict[str, List[float]]],
+                   baseline: str) -> str:
+    """One line per row (a data point): each column's median, and its change
+    against the baseline's median, marked as in mmtests_table."""
+    names: List[str] = []
+    for cols in rows.values():
+        names += [c for c in cols if c not in names]
+    label_w = max([len(r) for r in rows] + [4]) + 1
+    lines = [f"{metric.name} ({metric.unit}), median",
+             " " * label_w + "".join(f"{n[:COL - 1]:>{COL}}" for n in names)]
+    for label, cols in rows.items():
+        base = stats.summary(cols[baseline])["Median"] if baseline in cols else 0.0
+        cells = []
+        for c in names:
+            if c not in cols:
+                cells.append(f"{'-':>{COL}}")
+                continue
+            med = stats.summary(cols[c])["Median"]
+            star = c != baseline and baseline in cols and significant(cols[baseline], cols[c])
+            cells.append(f"{_cell(med, gain(base, med, metric.lower_is_better), star):>{COL}}")
+        lines.append(f"{label:<{label_w}}" + "".join(cells))
+    return "\n".join(line.rstrip() for line in lines)

@@ -17,6 +17,8 @@ PACKAGES = [
     "trace-cmd", "linux-perf",      # copied into the guest
     "python3-matplotlib",           # PNG plots
     "shellcheck",                   # the tests lint our shell scripts
+    "python3-ply", "python3-git",   # checkpatch's SPDX check (scripts/spdxcheck.py)
+    "python3-docutils",             # the tests parse our reStructuredText
 ]
 
 

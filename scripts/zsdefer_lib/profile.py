@@ -10,7 +10,7 @@ ceiling each mode could reach by removing its share from munmap.
 
 import argparse
 import re
-import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -29,6 +29,14 @@ ROOT = "__x64_sys_munmap"
 # __free_zspage() are mostly inlined into zs_free() and own few samples.
 DEFERRED_PART = {"llist": "__free_zspage_pages", "pcpu": "__free_zspage_pages",
                  "hbuf": "zs_free", "hbuf-cb": "zram_free_page"}
+
+# The parts of the free path the thread asked about, as (name, symbol): zram's
+# slot free (zram_free_page() in 6.12, slot_free() later), zs_free(), and the
+# zspage teardown (free_zspage(); its work is in __free_zspage_pages()).
+PARTS = [("slot free", "zram_free_page"), ("zs_free", "zs_free"),
+         ("free_zspage", "__free_zspage_pages")]
+# The seed message's profile (RPi 4B, children % of munmap), for comparison.
+SEED_SHARES = {"zram_free_page": 79.9, "zs_free": 56.3, "__free_zspage_pages": 47.6}
 
 _TRACE = re.compile(r"\[(\d+)\]\s+([\d.]+):\s+(zs_defer_\w+):\s+(.*)$")
 _PERF = re.compile(r"^\s+([\d.]+)%\s+([\d.]+)%\s+\[(.)\]\s+(\S+)")
@@ -117,30 +125,64 @@ def ceiling_table(perfs: Dict[str, Dict[str, Tuple[float, float]]],
         if mode not in munmap_ms:
             continue
         share = share_of_munmap(perfs["sync"], sym)
-        ceiling = 100.0 / (100.0 - share) if share < 100 else float("inf")
+        ceiling = _ceiling(share)
         got = munmap_ms["sync"] / munmap_ms[mode] if munmap_ms[mode] else 0.0
         frac = 100.0 * (got - 1) / (ceiling - 1) if ceiling > 1 else 0.0
         lines.append(f"{mode:<9}{sym:<21}{share:>6.1f}%{ceiling:>8.2f}x{got:>9.2f}x{frac:>8.0f}%")
     return "\n".join(lines)
 
 
+@dataclass
+class Point:
+    """One compressibility point of a profile run, per mode."""
+    perfs: Dict[str, Dict[str, Tuple[float, float]]]
+    munmap_ms: Dict[str, float]
+    traces: Dict[str, Dict[str, float]]
+
+
+def load(resdir: Path) -> Dict[int, Point]:
+    """The files a profile run left in resdir, by random bytes per page."""
+    out: Dict[int, Point] = {}
+    rnds = sorted({int(p.stem.split("-")[-1]) for p in resdir.glob("perf-*.txt")})
+    for rnd in rnds:
+        pt = out.setdefault(rnd, Point({}, {}, {}))
+        for p in sorted(resdir.glob(f"perf-*-{rnd}.txt")):
+            mode = p.stem[len("perf-"):-(len(str(rnd)) + 1)]
+            pt.perfs[mode] = parse_perf(p.read_text(errors="replace"))
+            recs = results.parse_lines((resdir / f"perf-{mode}-{rnd}.result").read_text())
+            if recs:
+                pt.munmap_ms[mode] = float(recs[0]["munmap_ms"])  # type: ignore[arg-type]
+            tr = resdir / f"trace-{mode}-{rnd}.txt"
+            if tr.is_file():
+                pt.traces[mode] = trace_summary(parse_trace(tr.read_text(errors="replace")))
+    return out
+
+
+def parts_table(points: Dict[int, Point]) -> str:
+    """How much of munmap each part of the free path is (children share in
+    sync's profile) and the speedup removing it would allow."""
+    def cells(shares: List[float]) -> str:
+        return "".join(f"{s:>8.1f}%{_ceiling(s):>8.2f}x" for s in shares)
+
+    lines = [f"{'':<16}" + "".join(f"{name:>18}" for name, _ in PARTS),
+             f"{'data':<16}" + f"{'share  ceiling':>18}" * len(PARTS)]
+    for rnd, pt in sorted(points.items()):
+        if "sync" in pt.perfs:
+            lines.append(f"{results.short_name(rnd):<16}" + cells(
+                [share_of_munmap(pt.perfs["sync"], sym) for _, sym in PARTS]))
+    lines.append(f"{'RPi 4B (seed)':<16}" + cells([SEED_SHARES[sym] for _, sym in PARTS]))
+    return "\n".join(lines)
+
+
+def _ceiling(share: float) -> float:
+    return 100.0 / (100.0 - share) if share < 100 else float("inf")
+
+
 def report(resdir: Path) -> str:
     """Every report for the files a profile run left in resdir."""
     out: List[str] = []
-    rnds = sorted({int(p.stem.split("-")[-1]) for p in resdir.glob("perf-*.txt")})
-    for rnd in rnds:
-        perfs: Dict[str, Dict[str, Tuple[float, float]]] = {}
-        ms: Dict[str, float] = {}
-        traces: Dict[str, Dict[str, float]] = {}
-        for p in sorted(resdir.glob(f"perf-*-{rnd}.txt")):
-            mode = p.stem[len("perf-"):-(len(str(rnd)) + 1)]
-            perfs[mode] = parse_perf(p.read_text(errors="replace"))
-            recs = results.parse_lines((resdir / f"perf-{mode}-{rnd}.result").read_text())
-            if recs:
-                ms[mode] = float(recs[0]["munmap_ms"])  # type: ignore[arg-type]
-            tr = resdir / f"trace-{mode}-{rnd}.txt"
-            if tr.is_file():
-                traces[mode] = trace_summary(parse_trace(tr.read_text(errors="replace")))
+    for rnd, pt in load(resdir).items():
+        perfs, ms, traces = pt.perfs, pt.munmap_ms, pt.traces
         out.append(f"== data {results.data_name(rnd)}")
         out.append("perf, share of all CPUs' samples from barrier to memory back:")
         out.append(perf_table(perfs))

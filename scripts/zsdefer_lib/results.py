@@ -20,6 +20,10 @@ def data_name(rnd: int) -> str:
     return f"{DATA_NAMES.get(rnd, '')} ({rnd} random B/page)".strip()
 
 
+def short_name(rnd: int) -> str:
+    return DATA_NAMES.get(rnd, f"{rnd} B/page")
+
+
 def parse_lines(text: str) -> List[Dict[str, object]]:
     """Every 'result k=v ...' line as a dict (numbers as numbers)."""
     out: List[Dict[str, object]] = []
@@ -75,6 +79,17 @@ def load(path: Path) -> Tuple[Dict[str, str], List[Dict[str, object]]]:
         return data["meta"], data["results"]
     except (OSError, ValueError, KeyError) as exc:
         raise ZsdError(f"cannot read results {path}: {exc}") from exc
+
+
+def latest(root: Path) -> List[Path]:
+    """The newest results file of each kernel variant in `root` (bench names
+    them DATE-TIME-VARIANT.json, so names sort by time)."""
+    newest: Dict[str, Path] = {}
+    for path in sorted(root.glob("*.json")):
+        m = re.match(r"^\d{8}-\d{6}-(.+)\.json$", path.name)
+        if m:
+            newest[m.group(1)] = path
+    return sorted(newest.values())
 
 
 def group(records: List[Dict[str, object]], metric: str

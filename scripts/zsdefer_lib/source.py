@@ -30,6 +30,7 @@ OVERLAY: List[Tuple[str, str]] = [
     ("Kconfig.zsdefer", "mm/Kconfig.zsdefer"),
     ("mm", "mm"),
     ("include", "include"),
+    ("Documentation", "Documentation"),
 ]
 
 

@@ -23,7 +23,7 @@ class CliTest(unittest.TestCase):
     def test_help_lists_subcommands(self) -> None:
         res = subprocess.run([str(ZSDEFER), "--help"], stdout=subprocess.PIPE, text=True)
         self.assertEqual(res.returncode, 0)
-        for sub in ("deps", "source", "build", "image", "run", "check", "bench"):
+        for sub in ("deps", "source", "build", "image", "run", "check", "bench", "patch"):
             self.assertIn(sub, res.stdout)
 
     def test_unknown_subcommand_is_usage_error(self) -> None:
@@ -33,6 +33,11 @@ class CliTest(unittest.TestCase):
         rc, _, err = run_cli("run", "--variant", "default")
         self.assertEqual(rc, 2)
         self.assertIn("no guest command", err)
+
+    def test_patch_needs_an_output_directory(self) -> None:
+        rc, _, err = run_cli("patch")
+        self.assertEqual(rc, 2)
+        self.assertIn("-o/--out", err)
 
     def test_unknown_variant(self) -> None:
         rc, _, err = run_cli("build", "--variant", "no-such-variant")

@@ -36,6 +36,18 @@ class CompareTest(unittest.TestCase):
         self.assertIn("(  0.36%)", amean)            # pcpu: not significant
         self.assertNotIn("-0.00%", t)
 
+    def test_overview_table(self) -> None:
+        rows = {"~13:1 x1": self.COLS, "huge x4": {"sync": [10.0, 11, 12], "hbuf": [5.0, 5, 6]}}
+        t = compare.overview_table(compare.Metric("cpu", "ms"), rows, "sync")
+        lines = t.splitlines()
+        self.assertEqual(lines[0], "cpu (ms), median")
+        self.assertEqual(lines[1].split(), list(self.COLS))
+        self.assertIn("166.00 (  0.00%)", lines[2])       # sync's median
+        self.assertIn("* 45.18%*", lines[2])              # hbuf: median 91 against 166
+        self.assertIn(" - ", lines[3])                    # llist not measured there
+        self.assertIn("* 54.55%*", lines[3])              # 5 against 11
+        self.assertTrue(all(len(line) <= compare.WIDTH for line in lines), t)
+
     def test_lkp_view(self) -> None:
         t = compare.lkp_table(compare.Metric("munmap", "ms"), self.COLS, "sync")
         self.assertIn("-8.7%*", t)

@@ -50,6 +50,16 @@ class KconfigTest(unittest.TestCase):
                 kconfig.check_landed([frag], dot)
             self.assertIn("CONFIG_ZSMALLOC_DEFER", str(cm.exception))
 
+    def test_check_landed_skips_absent_symbols(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            frag, dot = Path(d, "f"), Path(d, ".config")
+            frag.write_text("CONFIG_A=y\nCONFIG_LATER=y\n")
+            dot.write_text("CONFIG_A=y\n")
+            kconfig.check_landed([frag], dot, {"CONFIG_LATER"})
+            dot.write_text("# CONFIG_A is not set\n")
+            with self.assertRaises(ZsdError):
+                kconfig.check_landed([frag], dot, {"CONFIG_LATER"})
+
     def test_repo_fragments_parse(self) -> None:
         from zsdefer_lib import variants
         for v in variants.load().values():

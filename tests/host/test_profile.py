@@ -62,3 +62,9 @@ class ProfileTest(unittest.TestCase):
             self.assertIn("~3.7:1", text)
             self.assertIn("zram_slot_free_notify", text)
             self.assertIn("llist", text)
+            parts = profile.parts_table(profile.load(p)).splitlines()
+        # zs_free is 40/80 of munmap: 2x; the teardown 20/80: 1.33x; no
+        # zram_free_page in this profile: 0%
+        self.assertEqual(parts[2].split(), ["~3.7:1", "0.0%", "1.00x", "50.0%", "2.00x",
+                                            "25.0%", "1.33x"])
+        self.assertTrue(parts[3].startswith("RPi 4B (seed)"))

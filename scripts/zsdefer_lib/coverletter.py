@@ -1,0 +1,215 @@
+"""The cover letter's subject and text, from the series and the results.
+
+Data in, text out: the introduction and the table of policies come from
+patches/series.json, the numbers from the newest benchmark results
+(results/*.json, `zsdefer bench`) and the profile (results/profile,
+`zsdefer profile`). Tables are rendered by compare.py, bench.py and
+profile.py, as `zsdefer compare` and `zsdefer profile` print them.
+"""
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import bench, compare, profile, results, series
+from .errors import ZsdError
+from .paths import results_root
+
+WIDTH = 72  # prose; tables may use compare.WIDTH
+Records = List[Dict[str, object]]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    files: List[Path]          # results files, empty for --no-results
+    profile: Optional[Path]    # a directory with a profile run, or None
+
+    @staticmethod
+    def from_args(files: Optional[Sequence[str]], no_results: bool,
+                  root: Optional[Path] = None) -> "Inputs":
+        root = root or results_root()
+        prof = root / "profile"
+        prof_dir = prof if any(prof.glob("perf-*.txt")) else None
+        if no_results:
+            return Inputs([], None)
+        paths = [Path(f) for f in files] if files else results.latest(root)
+        if not paths:
+            raise ZsdError(f"no benchmark results in {root}: run `make bench` first "
+                           "(it writes results/*.json), or pass --no-results")
+        return Inputs(paths, prof_dir)
+
+
+def _para(text: str) -> List[str]:
+    return textwrap.wrap(text, WIDTH, break_on_hyphens=False) + [""]
+
+
+def _section(title: str) -> List[str]:
+    return [title, "-" * len(title), ""]
+
+
+def policies(desc: series.Description, plan: series.Plan) -> List[str]:
+    present = {c.id for c in plan.commits}
+    rows = [m for m in desc.modes if m.commit in present]
+    w1 = max(len(m.mode) for m in rows) + 2
+    w2 = max(len(m.defers) for m in rows) + 2
+    out = [f"  {'policy':<{w1}}{'defers':<{w2}}queue"]
+    out += [f"  {m.mode:<{w1}}{m.defers:<{w2}}{m.queue}" for m in rows]
+    return out + [""]
+
+
+def method(meta: Dict[str, str], records: Records) -> List[str]:
+    procs = sorted({int(r["procs"]) for r in records})  # type: ignore[call-overload]
+    rnds = sorted({int(r["random_bytes"]) for r in records})  # type: ignore[call-overload]
+    size = records[0].get("size_mb")
+    kill = bool(records[0].get("kill"))
+    data = ", ".join(f"{r} ({results.short_name(r)})" for r in rnds)
+    out = _para(
+        f"Kernel {meta.get('kernel', '?')} (config {meta.get('config', '?')}) in QEMU "
+        f"({meta.get('accel', '?').upper()}, {meta.get('vcpus', '?')} vCPUs as "
+        f"{meta.get('vcpus', '?')} sockets, {meta.get('memory', '?')}) on "
+        f"{meta.get('machine', '?')}; {meta.get('date', '')}. TCG makes every "
+        "cost larger than on hardware, so compare policies as ratios within a "
+        "boot rather than absolute times with other machines.")
+    out += _para(
+        f"{' or '.join(map(str, procs))} processes each map {size} MB of "
+        "anonymous memory and fill it with data that is never same-filled, "
+        f"with {data} random bytes per 4 KB page; MADV_PAGEOUT pushes it to "
+        "zram and the test checks it is in swap. After a barrier the "
+        + ("processes are SIGKILLed together and the time until all are "
+           "reaped is measured (munmap rows)." if kill else
+           "munmap() is timed with CLOCK_MONOTONIC; the slowest process "
+           "counts.")
+        + " Release is the time from that start until zram's mm_stat memory "
+        "figure is back at its value before the fill. CPU is the run time "
+        "of all CPUs (/proc/schedstat) over the same window, workers "
+        "included: deferring can move work without removing it.")
+    out += _para(
+        "All policies run in one boot, switched through "
+        f"/sys/kernel/mm/zsmalloc/free_mode, {meta.get('rounds', '?')} rounds "
+        "with the order of the policies rotated each round, and an idle, "
+        "drained pool checked before each measurement. The unpatched kernel "
+        "runs the same in its own boot (column unpatched). Tables are in "
+        "mmtests' compare format: each cell is the value and its change "
+        "against sync, positive meaning better, between * instead of "
+        "parentheses where Welch's t-test gives p < 0.05 (Amean and Median "
+        "rows). The summary tables show medians, marked the same way.")
+    return out
+
+
+def _by_point(records: Records, field: str) -> Dict[str, Dict[str, List[float]]]:
+    """{'~3.7:1 x4': {mode: samples}} in data, then process order."""
+    rows: Dict[str, Dict[str, List[float]]] = {}
+    for (rnd, procs, _), cols in sorted(results.group(records, field).items()):
+        label = f"{results.short_name(rnd).split('/')[0]} x{procs}"
+        rows[label] = {m: cols[m] for m in sorted(cols, key=bench.mode_order)}
+    return rows
+
+
+def _median(xs: List[float]) -> float:
+    return sorted(xs)[len(xs) // 2] if len(xs) % 2 else sum(
+        sorted(xs)[len(xs) // 2 - 1:len(xs) // 2 + 1]) / 2
+
+
+def summary(records: Records, kill: bool) -> List[str]:
+    """Per policy, the range over every data point of its munmap and release
+    speedups and its CPU change against sync (medians)."""
+    fields = bench.KILL_FIELD if kill else bench.FIELD
+    per = {name: _by_point(records, fields[name]) for name in ("munmap", "release", "cpu")}
+    modes: List[str] = []
+    for cols in per["munmap"].values():
+        modes += [m for m in cols if m not in modes and m != "sync"]
+    out = [f"  {'':<10}{'munmap speedup':>18}{'release speedup':>20}{'CPU change':>20}"]
+    for m in modes:
+        cells = []
+        for name in ("munmap", "release", "cpu"):
+            vals = [_median(c["sync"]) / _median(c[m]) if name != "cpu"
+                    else 100.0 * (_median(c[m]) - _median(c["sync"])) / _median(c["sync"])
+                    for c in per[name].values() if m in c and "sync" in c and _median(c[m])]
+            if not vals:
+                cells.append("-")
+            elif name == "cpu":
+                cells.append(f"{round(min(vals)):+d}% .. {round(max(vals)):+d}%")
+            else:
+                cells.append(f"{min(vals):.2f}x .. {max(vals):.2f}x")
+        out.append(f"  {m:<10}{cells[0]:>18}{cells[1]:>20}{cells[2]:>20}")
+    return out + [""]
+
+
+def profile_part(points: Dict[int, profile.Point]) -> List[str]:
+    out = _para(
+        "Where the time goes, from perf in the same kind of guest (cpu-clock "
+        "samples of all CPUs from the barrier until the memory is back, one "
+        "munmap of one process in sync): the share of munmap() under each "
+        "part, with the speedup removing that part entirely would allow. "
+        "Slot free is zram_free_page() (slot_free() in later kernels); "
+        "free_zspage is the zspage teardown, __free_zspage_pages() here. The "
+        "last row is the seed message's profile on an RPi 4B.")
+    out += [profile.parts_table(points), ""]
+    out += _para(
+        "How much of that ceiling each policy reached in the profiled run "
+        "(one run per point, so a rough figure; the tables above have the "
+        "statistics):")
+    for rnd, pt in sorted(points.items()):
+        out += [f"data {results.data_name(rnd)}",
+                profile.ceiling_table(pt.perfs, pt.munmap_ms), ""]
+    return out
+
+
+def render(desc: series.Description, plan: series.Plan, inputs: Inputs
+           ) -> Tuple[str, str]:
+    """(subject, blurb) for format-patch's cover letter."""
+    out: List[str] = []
+    for para in "\n".join(desc.cover_intro).split("\n\n"):
+        out += _para(" ".join(para.split()))
+    out += policies(desc, plan)
+    for c, _ in plan.skipped:
+        out += _para(f"Not in this posting yet: \"{c.subject}\".")
+    if not inputs.files:
+        out += _section("Results")
+        out += _para("No benchmark results were at hand when this letter was "
+                     "written. Run `make bench` (and `scripts/zsdefer profile` "
+                     "for the profile) and generate the series again with "
+                     "`scripts/zsdefer patch`.")
+        return desc.cover_subject, "\n".join(out).rstrip() + "\n"
+    records: Records = []
+    meta: Dict[str, str] = {}
+    for f in inputs.files:
+        m, recs = results.load(f)
+        meta = meta or m
+        records += recs
+    if not records:
+        raise ZsdError("no measurements in " + ", ".join(map(str, inputs.files)))
+    kill = bool(records[0].get("kill"))
+    out += _section("Method")
+    out += method(meta, records)
+    out += _section("munmap() latency" if not kill else "Kill-to-reaped latency")
+    out += [compare.header(meta), ""]
+    out += bench.tables(records, kill, [bench.METRICS[0]]).splitlines() + [""]
+    out += _section("Summary against sync")
+    out += _para("Per policy, the lowest and highest over all data points and "
+                 "process counts: speedup is sync's median over the policy's "
+                 "(above 1: faster); CPU change is the policy's median CPU "
+                 "against sync's (above 0: more CPU).")
+    out += summary(records, kill)
+    fields = bench.KILL_FIELD if kill else bench.FIELD
+    out += _section("Memory release time")
+    out += _para("From munmap() until the memory is back in zram's mm_stat: "
+                 "what a low-memory killer waits for.")
+    out += [compare.overview_table(bench.METRICS[1], _by_point(records, fields["release"]),
+                                   "sync"), ""]
+    out += _section("Total CPU")
+    out += _para("All CPUs over the same window, workers included.")
+    out += [compare.overview_table(bench.METRICS[2], _by_point(records, fields["cpu"]),
+                                   "sync"), ""]
+    out += _section("How much each part contributes")
+    if inputs.profile:
+        out += profile_part(profile.load(inputs.profile))
+    else:
+        out += _para("No profile in results/profile: run `scripts/zsdefer "
+                     "profile` for the split between slot free, zs_free and "
+                     "free_zspage.")
+    out += _para("Results: " + ", ".join(f.name for f in inputs.files)
+                 + (f"; profile: {inputs.profile.name}/" if inputs.profile else "")
+                 + ". Tables and series made by `scripts/zsdefer patch`.")
+    return desc.cover_subject, "\n".join(out).rstrip() + "\n"
