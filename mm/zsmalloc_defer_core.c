@@ -117,7 +117,9 @@ enum zs_defer_stat_item {
 	ZS_DEFER_FALLBACKS,	/* zspages a mode refused (pending limit) */
 	ZS_DEFER_DRAIN_RUNS,	/* batches torn down */
 	ZS_DEFER_DRAIN_TIME_NS,	/* time spent tearing batches down */
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 	ZS_DEFER_STALE,		/* users' frees with nothing left to free */
+#endif
 	NR_ZS_DEFER_STATS,
 };
 
@@ -184,13 +186,7 @@ static bool zs_defer_test_hold;
 module_param_named(test_hold, zs_defer_test_hold, bool, 0644);
 #endif
 
-/*
- * zsmalloc.ceiling_probe= (CONFIG_ZSMALLOC_DEFER_CEILING_PROBE, benchmarks
- * only): skip the free work from a depth on and leak it, so that a
- * benchmark measures how fast a free gets when that work costs nothing.
- * Set at boot or module load only, and read without ordering: the hooks
- * that test it are armed once at init, after it was parsed.
- */
+/* Depths at which a ceiling probe skips the free work, see below */
 enum zs_defer_probe_depth {
 	ZS_PROBE_NONE,
 	ZS_PROBE_TEARDOWN,	/* emptied zspages are never torn down */
@@ -199,6 +195,13 @@ enum zs_defer_probe_depth {
 };
 
 #ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
+/*
+ * zsmalloc.ceiling_probe= (benchmarks only): skip the free work from a
+ * depth on and leak it, so that a benchmark measures how fast a free gets
+ * when that work costs nothing. Set at boot or module load only, and read
+ * without ordering: the hooks that test it are armed once at init, after
+ * it was parsed.
+ */
 static const char *const zs_defer_probe_names[] = {
 	[ZS_PROBE_NONE] = "none",
 	[ZS_PROBE_TEARDOWN] = "teardown",

@@ -16,17 +16,20 @@
  * fallbacks	ro	emptied zspages freed at once because of the limit
  * drain_runs	ro	batches torn down
  * drain_time_ns ro	time spent tearing batches down
- * stale	ro	(hbuf-cb) users' deferred frees that found nothing left
- *			to free (zram: the slot was written again first)
- * hbuf_pool_pages rw	(hbuf, hbuf-cb) buffer pages in the pool; > 0
+ * hbuf_pool_pages rw	(hbuf) handle buffer pages in the pool; > 0
  *
  * hbuf counts handles, not zspages: deferred, drained, pending and
  * fallbacks count zs_free() calls (fallback reasons: no_buffer, the pool
- * was empty; pending_limit); hbuf-cb counts its users' frees the same
- * way (zram slot frees, zswap entry frees). pending_pages counts its handle buffer pages
+ * was empty; pending_limit). pending_pages counts its handle buffer pages
  * that left their CPU and are not drained yet, and pending_limit caps
  * those; drain_runs counts buffers drained. Its pool is sized at boot
  * from memory (1/4096) and the number of CPUs (2 to 64 pages per CPU).
+ *
+ * hbuf-cb shares hbuf's buffers and pool (hbuf_pool_pages) and counts its
+ * users' frees (zram slot frees, zswap entry frees) as hbuf counts
+ * handles. Its own counter:
+ * stale	ro	users' deferred frees that found nothing left to free
+ *			(zram: the slot was written again before the free ran)
  */
 
 #include <linux/kobject.h>
@@ -152,8 +155,10 @@ static struct zs_defer_stat_attr drain_runs_attr =
 	ZS_DEFER_STAT_ATTR(drain_runs, ZS_DEFER_DRAIN_RUNS);
 static struct zs_defer_stat_attr drain_time_ns_attr =
 	ZS_DEFER_STAT_ATTR(drain_time_ns, ZS_DEFER_DRAIN_TIME_NS);
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 static struct zs_defer_stat_attr stale_attr =
 	ZS_DEFER_STAT_ATTR(stale, ZS_DEFER_STALE);
+#endif
 
 static struct attribute *zs_defer_attrs[] = {
 	&free_mode_attr.attr,
@@ -166,7 +171,9 @@ static struct attribute *zs_defer_attrs[] = {
 	&fallbacks_attr.attr.attr,
 	&drain_runs_attr.attr.attr,
 	&drain_time_ns_attr.attr.attr,
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 	&stale_attr.attr.attr,
+#endif
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
 	&hbuf_pool_pages_attr.attr,
 #endif
