@@ -251,6 +251,11 @@ static void zs_defer_test_concurrent(struct kunit *test, bool switching)
 				next = zs_defer_modes[n++ %
 						      ARRAY_SIZE(zs_defer_modes)];
 				KUNIT_EXPECT_EQ(test, zs_defer_switch(next), 0);
+				/*
+				 * A switch to the mode in effect returns at
+				 * once: let this CPU's free kthread run.
+				 */
+				cond_resched();
 			} else if (!done) {
 				usleep_range(500, 1000);
 			}
