@@ -17,6 +17,7 @@
 struct zs_pool;
 struct size_class;
 struct zspage;
+struct zs_free_cb;
 
 #ifdef CONFIG_ZSMALLOC_DEFER
 

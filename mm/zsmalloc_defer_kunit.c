@@ -22,6 +22,7 @@ static const unsigned int zs_defer_test_sizes[] = {
 
 static const struct zs_defer_ops *zs_defer_test_saved;
 
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 /* A zsmalloc user like zram, for the modes that take users' frees */
 struct zs_defer_test_user {
 	struct zs_free_cb cb;
@@ -47,6 +48,20 @@ static void zs_defer_test_free(struct zs_pool *pool, unsigned long handle)
 	if (!zs_free_cb_push(&zs_defer_test_user.cb, handle))
 		zs_free(pool, handle);
 }
+
+/* Set between two tests, while nothing is pushed */
+static void zs_defer_test_user_pool(struct zs_pool *pool)
+{
+	zs_defer_test_user.pool = pool;
+}
+#else
+static void zs_defer_test_free(struct zs_pool *pool, unsigned long handle)
+{
+	zs_free(pool, handle);
+}
+
+static void zs_defer_test_user_pool(struct zs_pool *pool) { }
+#endif
 
 static void zs_defer_test_desc(const struct zs_defer_ops *const *mode,
 			       char *desc)
@@ -114,8 +129,7 @@ static struct zs_pool *zs_defer_test_start(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, zs_defer_switch(zs_defer_test_mode(test)), 0);
 	pool = zs_create_pool("zs_defer_kunit");
 	KUNIT_ASSERT_NOT_NULL(test, pool);
-	/* Set between two tests, while nothing is pushed */
-	zs_defer_test_user.pool = pool;
+	zs_defer_test_user_pool(pool);
 	return pool;
 }
 
