@@ -2,7 +2,7 @@ import unittest
 
 import math
 
-from zsdefer_lib import bench, compare, results, stats
+from zsdefer_lib import compare, report, results, stats, workloads
 
 
 class StatsTest(unittest.TestCase):
@@ -140,24 +140,22 @@ class ResultsTest(unittest.TestCase):
         self.assertEqual(len(recs), 2)
         self.assertEqual(recs[0]["mode"], "sync")
         self.assertEqual(recs[1]["munmap_ms"], 150.5)
-        g = results.group(recs, "munmap_ms")
-        self.assertEqual(g[(1024, 1, 0)], {"sync": [160.5], "llist": [150.5]})
+        # lines from before the swap and workload fields: zram, munmap
+        self.assertEqual((recs[0]["swap"], recs[0]["workload"]), ("zram", "munmap"))
+        g = results.group(recs, "munmap_ms", workloads.MUNMAP.point)
+        self.assertEqual(g[("zram", 256, 1024, 1)], {"sync": [160.5], "llist": [150.5]})
         # a release that never came back is not a sample
-        self.assertEqual(results.group(recs, "release_ms")[(1024, 1, 0)], {"sync": [161.0]})
+        self.assertEqual(results.group(recs, "release_ms", workloads.MUNMAP.point)[
+            ("zram", 256, 1024, 1)], {"sync": [161.0]})
 
     def test_tables_name_the_data(self) -> None:
-        text = bench.tables(results.parse_lines(self.OUT), kill=False)
-        self.assertIn("~3.7:1", text)
-        self.assertIn("munmap: 1 x 256 MB", text)
+        text = report.tables(results.parse_lines(self.OUT))
+        self.assertIn("== munmap: 1 x 256 MB, data ~3.7:1 (1024 random B/page), zram", text)
+        self.assertIn("munmap (ms, slowest process)", text)
 
-
-class GuestCheckTest(unittest.TestCase):
-    def test_refuses_wrong_cpus_and_jiffies(self) -> None:
-        from zsdefer_lib.errors import ZsdError
-        bench.check_guest("env cpus=2 clocksource=tsc\n", 2)
-        with self.assertRaises(ZsdError):
-            bench.check_guest("env cpus=1 clocksource=tsc\n", 2)
-        with self.assertRaises(ZsdError):
-            bench.check_guest("env cpus=2 clocksource=jiffies\n", 2)
-        with self.assertRaises(ZsdError):
-            bench.check_guest("no env line\n", 2)
+    def test_merge_meta(self) -> None:
+        m = results.merge_meta([{"variant": "default", "vcpus": "2", "date": "d1"},
+                                {"variant": "unpatched", "vcpus": "2", "date": "d2"},
+                                {"variant": "default", "vcpus": "2", "date": "d3"}])
+        self.assertEqual(m, {"variant": "default, unpatched", "vcpus": "2",
+                             "date": "d1 .. d3"})
