@@ -9,15 +9,17 @@
 # mode had been selected in this boot by then, so its static keys are armed
 # (they stay armed: a sync measured after that is not the pristine path).
 #
-# usage: modes.sh ROUNDS MODES SWAP <PLAN
+# usage: modes.sh ROUNDS MODES SWAP [PROBE] <PLAN
 #   MODES: "all" (every compiled-in mode) or a list, e.g. "sync"; a kernel
 #          without our code has one column, "unpatched", whatever is asked
 #   SWAP:  the backend the boot set up (zram or zswap); reported, so that
 #          the host refuses a guest that is not what it asked for
+#   PROBE: the ceiling probe asked for; a kernel without the probe stops
+#          here (the host names what is missing)
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
-rounds=$1 want=$2 swap=$3
+rounds=$1 want=$2 swap=$3 want_probe=$4
 
 if [ -r $Z/free_mode ]; then
 	compiled=$(tr -d '[]' <$Z/free_mode)
@@ -61,6 +63,7 @@ n=$(echo "$modes" | wc -w)
 echo "# modes: $modes"
 echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) swap=$have probe=$probe"
 [ "$have" = "$swap" ] || { echo "# asked for swap $swap, the guest has $have"; exit 1; }
+[ -z "$want_probe" ] || [ "$probe" != absent ] || { echo "# no ceiling probe here"; exit 1; }
 cat >/tmp/plan
 
 set -f # plan lines are split into words, never globbed

@@ -6,7 +6,8 @@ of a swap disk). In it every asked mode runs every planned workload line,
 ROUNDS rounds with the mode order rotated (bench/modes.sh). The unpatched
 kernel runs the same plan in its own boot, as the measure of sync's own
 overhead; with --boots N the kernels alternate (A B A B ...), so that
-boot-to-boot variation shows beside the difference.
+boot-to-boot variation shows beside the difference. --ceilings adds the
+probe kernel's boots (ceilings.py).
 """
 
 import argparse
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from . import build, compare, image, report, results, runner, variants, workloads
+from . import build, ceilings, compare, image, report, results, runner, variants, workloads
 from .errors import EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
@@ -39,15 +40,18 @@ class Boot:
     lines: Tuple[str, ...]     # the workload commands (workloads.py)
     rounds: int
     index: int = 1             # which boot of this kernel (--boots)
+    probe: Optional[str] = None  # the ceiling probe asked for, if any
 
     @property
     def tag(self) -> str:
-        return f"{self.variant}-{self.swap}-b{self.index}"
+        return (f"{self.variant}-{self.swap}-b{self.index}"
+                + (f"-{self.probe}" if self.probe else ""))
 
     def command(self) -> str:
         """modes.sh with the plan as a here-document."""
         return (f"sh /usr/share/zsdefer/modes.sh {self.rounds} '{self.modes}' {self.swap}"
-                " <<'PLAN'\n" + "\n".join(self.lines) + "\nPLAN")
+                + (f" {self.probe}" if self.probe else "")
+                + " <<'PLAN'\n" + "\n".join(self.lines) + "\nPLAN")
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -83,6 +87,11 @@ def add_args(p: argparse.ArgumentParser) -> None:
                    help="SIGKILL the processes instead of munmap (the LMK case)")
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the unpatched kernel's boots")
+    p.add_argument("--ceilings", action="store_true",
+                   help=f"also boot the {ceilings.VARIANT} variant once per ceiling probe "
+                        "depth and once without, and report each mode against its ceiling")
+    p.add_argument("--ceiling-rounds", type=int, default=3,
+                   help="rounds per probe boot (default 3; the probes leak memory)")
     p.add_argument("--out", help="results directory (default results/)")
 
 
@@ -105,8 +114,8 @@ class Plan:
 
 
 def parse_plan(args: argparse.Namespace) -> Plan:
-    if args.rounds < 1 or args.boots < 1:
-        raise ZsdError("--rounds and --boots must be at least 1", EXIT_USAGE)
+    if args.rounds < 1 or args.boots < 1 or args.ceiling_rounds < 1:
+        raise ZsdError("--rounds, --boots and --ceiling-rounds must be at least 1", EXIT_USAGE)
     if not re.fullmatch(r"all|[a-z-]+(,[a-z-]+)*|[a-z-]+( [a-z-]+)*", args.modes):
         raise ZsdError(f"--modes: 'all' or mode names, got {args.modes!r}", EXIT_USAGE)
     plan = Plan(sizes=workloads.int_list(args.sizes, "--sizes"),
@@ -153,16 +162,22 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
             for k in kernels:
                 out.append(Boot(k, swap, "all" if k == UNPATCHED else modes, tuple(lines),
                                 args.rounds, b))
+    if args.ceilings:
+        ceilings.check_leak(args.ceiling_rounds, plan.sizes, plan.data,
+                            runner.host_disk_bytes(args.mem) >> 20)
+        lines, modes = ceilings.plan(plan.sizes, plan.data)
+        out += [Boot(ceilings.VARIANT, "zram", modes, tuple(lines), args.ceiling_rounds,
+                     probe=p.depth) for p in ceilings.BOOTS]
     return out
 
 
 ENV = re.compile(r"^env cpus=(\d+) clocksource=(\S+) swap=(\S+) probe=(\S+)", re.M)
 
 
-def check_guest(output: str, cpus: int, swap: str) -> None:
+def check_guest(output: str, cpus: int, swap: str, probe: Optional[str] = None) -> None:
     """Refuse results from a guest that is not the machine asked for: a
-    per-CPU design on fewer CPUs, jiffies-resolution timestamps, or another
-    swap backend."""
+    per-CPU design on fewer CPUs, jiffies-resolution timestamps, another
+    swap backend, or a kernel without the ceiling probe asked for."""
     m = ENV.search(output)
     if not m:
         raise ZsdError("bench: the guest did not report its CPUs, clocksource and swap")
@@ -172,6 +187,8 @@ def check_guest(output: str, cpus: int, swap: str) -> None:
         raise ZsdError("bench: guest clocksource is jiffies (4 ms timing): not reporting")
     if m.group(3) != swap:
         raise ZsdError(f"bench: asked for swap on {swap}, the guest has {m.group(3)}")
+    if probe:
+        ceilings.check_probe(probe, m.group(4))
 
 
 class Runner:
@@ -184,7 +201,13 @@ class Runner:
 
     def kernel(self, variant: str) -> Path:
         if variant not in self.kernels:
-            self.kernels[variant] = build.build(variants.get(variant))
+            try:
+                self.kernels[variant] = build.build(variants.get(variant))
+            except ZsdError as exc:
+                if variant != ceilings.VARIANT:
+                    raise
+                raise ZsdError(f"{exc}\n(--ceilings needs the {variant} variant: the kernel "
+                               "side of CONFIG_ZSMALLOC_DEFER_CEILING_PROBE)", exc.code) from exc
         return self.kernels[variant]
 
     def run(self, boot: Boot) -> Tuple[Dict[str, str], List[Record]]:
@@ -194,18 +217,21 @@ class Runner:
             workdir=runner.default_workdir(f"bench-{boot.tag}"), cpus=a.cpus, mem=a.mem,
             accel=a.accel, timeout=a.timeout, swap=boot.swap, swap_size=SWAP_SIZE,
             swap_disk_bytes=runner.host_disk_bytes(SWAP_SIZE) if boot.swap == "zswap" else 0,
-            append=["kunit.enable=0"])
+            append=["kunit.enable=0"] + (ceilings.ProbeBoot(boot.probe).append
+                                         if boot.probe else []))
         say(f"bench {boot.tag}: booting; modes {boot.modes}, {len(boot.lines)} workload "
             f"lines, {boot.rounds} rounds")
         res = runner.run(spec, image.base_image(), spec.workdir / "results")
         recs = results.parse_lines(res.output)
         if res.status == 0 or ENV.search(res.output):
-            check_guest(res.output, a.cpus, boot.swap)  # says why it stopped
+            check_guest(res.output, a.cpus, boot.swap, boot.probe)  # says why it stopped
         if res.status != 0 or not recs:
             raise ZsdError(f"bench {boot.tag}: guest run failed (status {res.status}); "
                            f"log {res.console_log}")
         for r in recs:
             r["boot"] = boot.index
+            if boot.probe:
+                r["probe"] = boot.probe
         meta = results.metadata(boot.variant, a.cpus, a.mem, res.accel, boot.rounds)
         ran = re.search(r"^# modes: (.*)$", res.output, re.M)
         meta.update({"swap": boot.swap, "modes": ran.group(1) if ran else boot.modes})
@@ -220,6 +246,9 @@ def print_report(metas: List[Dict[str, str]], records: List[Record],
     print(compare.header(results.merge_meta(metas)))
     print()
     print(report.tables(records))
+    text = ceilings.report(records)
+    if text:
+        print(text)
     if plots:
         report.plot_all(records, plots)
 

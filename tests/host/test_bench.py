@@ -2,7 +2,7 @@
 
 import unittest
 
-from zsdefer_lib import bench, cli, workloads
+from zsdefer_lib import bench, ceilings, cli, workloads
 from zsdefer_lib.errors import ZsdError
 
 
@@ -45,6 +45,19 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(len(todo), 1)
         self.assertEqual(todo[0].lines, ("munmap -b zswap -p 2 -s 64 -r 2800 -k",
                                          "munmap -b zswap -p 2 -s 128 -r 2800 -k"))
+
+    def test_ceiling_boots(self) -> None:
+        args = bench_args("--ceilings", "--swap", "zram", "--no-baseline", "--data", "1024")
+        todo = bench.boots(args, bench.parse_plan(args))
+        probes = [b for b in todo if b.variant == ceilings.VARIANT]
+        self.assertEqual([b.probe for b in probes], ["none", "teardown", "zs_free", "notify"])
+        self.assertTrue(all(b.modes == "sync" and b.rounds == 3 for b in probes))
+        self.assertEqual(probes[0].lines, ("munmap -b zram -p 1 -s 256 -r 1024 -R",))
+        self.assertEqual(ceilings.ProbeBoot("zs_free").append,
+                         ["zsmalloc.ceiling_probe=zs_free"])
+        self.assertEqual(ceilings.ProbeBoot("none").append, [])
+        # the guest is told which probe, so a kernel without one stops at once
+        self.assertIn("modes.sh 3 'sync' zram notify <<'PLAN'", probes[3].command())
 
     def test_command_is_a_here_document(self) -> None:
         boot = bench.Boot("default", "zram", "sync llist", ("munmap -b zram -p 1 -s 8 -r 1",
@@ -93,3 +106,18 @@ class GuestCheckTest(unittest.TestCase):
                 ("no env line\n", 2, "zram")):
             with self.subTest(out=out, cpus=cpus, swap=swap), self.assertRaises(ZsdError):
                 bench.check_guest(out, cpus, swap)
+
+    def test_kernel_without_probe_is_named(self) -> None:
+        with self.assertRaises(ZsdError) as cm:
+            bench.check_guest(self.ENV, 2, "zram", probe="zs_free")
+        self.assertIn("does not know zsmalloc.ceiling_probe", str(cm.exception))
+        self.assertIn("CONFIG_ZSMALLOC_DEFER_CEILING_PROBE", str(cm.exception))
+
+    def test_probe_must_match(self) -> None:
+        env = self.ENV.replace("absent", "teardown")
+        bench.check_guest(env, 2, "zram", probe="teardown")
+        with self.assertRaises(ZsdError):
+            bench.check_guest(env, 2, "zram", probe="notify")
+        with self.assertRaises(ZsdError):
+            bench.check_guest(env, 2, "zram", probe="none")
+        bench.check_guest(self.ENV.replace("absent", "none"), 2, "zram", probe="none")
