@@ -234,7 +234,10 @@ class Runner:
                 r["probe"] = boot.probe
         meta = results.metadata(boot.variant, a.cpus, a.mem, res.accel, boot.rounds)
         ran = re.search(r"^# modes: (.*)$", res.output, re.M)
-        meta.update({"swap": boot.swap, "modes": ran.group(1) if ran else boot.modes})
+        env = ENV.search(res.output)
+        assert env is not None  # check_guest() passed
+        meta.update({"swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
+                     "guest_cpus": env.group(1), "clocksource": env.group(2)})
         path = self.outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{boot.tag}.json"
         results.save(path, meta, recs)
         say(f"bench {boot.tag}: {len(recs)} measurements -> {path}")

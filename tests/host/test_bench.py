@@ -121,3 +121,61 @@ class GuestCheckTest(unittest.TestCase):
         with self.assertRaises(ZsdError):
             bench.check_guest(env, 2, "zram", probe="none")
         bench.check_guest(self.ENV.replace("absent", "none"), 2, "zram", probe="none")
+
+
+class RunnerTest(unittest.TestCase):
+    """One boot through Runner.run, with the build and QEMU replaced."""
+
+    OUT = ("# modes: sync llist\n"
+           "env cpus=2 clocksource=tsc swap=zswap probe=absent\n"
+           "result workload=munmap swap=zswap procs=1 size_mb=8 random_bytes=1024 kill=0 "
+           "munmap_ms=10.0 munmap_mean_ms=10.0 reap_ms=0 release_ms=11.0 cpu_ms=12.0 "
+           "mode=sync round=1 armed=0 wall_s=1.5\n")
+
+    def run_boot(self, output: str, status: int = 0):  # type: ignore[no-untyped-def]
+        import contextlib
+        import io
+        import json
+        import tempfile
+        from pathlib import Path
+        from unittest import mock
+        from zsdefer_lib import runner
+
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        out = Path(tmp.name)
+        res = runner.RunResult(status=status, results=out, console_log=out / "console.log",
+                               accel="tcg", output=output)
+        args = bench_args("--swap", "zswap")
+        boot = bench.Boot("default", "zswap", "all", ("munmap -b zswap -p 1 -s 8 -r 1024",), 1)
+        with contextlib.redirect_stderr(io.StringIO()), \
+                mock.patch.object(bench.build, "build", return_value=out / "bzImage"), \
+                mock.patch.object(bench.image, "base_image", return_value=out / "base"), \
+                mock.patch.object(bench.runner, "run", return_value=res) as run, \
+                mock.patch.object(bench.results, "kernel_meta",
+                                  return_value={"kernel": "6.12.117", "variant": "default"}), \
+                mock.patch.object(bench.runner, "default_workdir", return_value=out / "wd"):
+            meta, recs = bench.Runner(args, out).run(boot)
+        spec = run.call_args[0][0]
+        saved = json.loads(next(out.glob("*-default-zswap-b1.json")).read_text())
+        return spec, meta, recs, saved
+
+    def test_records_the_guest_and_its_disk(self) -> None:
+        spec, meta, recs, saved = self.run_boot(self.OUT)
+        self.assertEqual(spec.swap, "zswap")
+        self.assertEqual(spec.swap_disk_bytes, 3 << 30)     # zswap needs its disk
+        self.assertIn("kunit.enable=0", spec.append)
+        self.assertEqual((meta["guest_cpus"], meta["clocksource"]), ("2", "tsc"))
+        self.assertEqual(meta["modes"], "sync llist")      # what the guest ran
+        self.assertEqual(saved["meta"]["clocksource"], "tsc")
+        self.assertEqual((recs[0]["boot"], recs[0]["armed"], recs[0]["swap"]), (1, 0, "zswap"))
+
+    def test_wrong_guest_is_not_saved(self) -> None:
+        with self.assertRaises(ZsdError) as cm:
+            self.run_boot(self.OUT.replace("cpus=2", "cpus=1"))
+        self.assertIn("asked for 2 vCPUs, the guest had 1", str(cm.exception))
+
+    def test_failed_guest_names_its_log(self) -> None:
+        with self.assertRaises(ZsdError) as cm:
+            self.run_boot("# modes: sync\n", status=1)
+        self.assertIn("console.log", str(cm.exception))
