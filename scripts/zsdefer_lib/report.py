@@ -9,7 +9,7 @@ and line plots. Records of the ceiling probes are left to ceilings.py.
 """
 
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import compare, plots, results, workloads
 from .progress import say
@@ -148,31 +148,35 @@ def tables(records: List[Record]) -> str:
 
 
 def plot_all(records: List[Record], outdir: Path) -> None:
-    """Bars per data point; lines by size when sizes were swept."""
+    """One PNG per workload, backend and metric: bars per data point, or
+    lines by size when sizes were swept."""
     for name, recs in workloads.split(main_records(records)).items():
         w = next(x for x in workloads.ALL if x.name == name)
-        sweep = len({r["size_mb"] for r in recs}) > 1
-        rest = _without(w, "size_mb")
-        for metric in w.metrics:
-            grouped = results.group(recs, metric.key, w.point)
-            fname = f"{w.name}-{metric.name.replace(' ', '-')}"
-            if sweep:
-                sweeps: plots.Sweeps = {}
-                for point, cols in grouped.items():
-                    f = dict(zip(w.point, point))
-                    panel = _panel(f, rest)
-                    for mode, xs in ordered(cols).items():
-                        sweeps.setdefault(panel, {}).setdefault(mode, {})[
-                            int(f["size_mb"])] = xs  # type: ignore[call-overload]
-                path = plots.lines(sweeps, f"{w.name} {metric.name}", metric.unit,
-                                   outdir / f"{fname}-sweep.png")
-            else:
-                panels = {_panel(dict(zip(w.point, p)), w.point): ordered(c)
-                          for p, c in sorted(grouped.items())}
-                path = plots.bars(panels, f"{w.name} {metric.name}", metric.unit,
-                                  outdir / f"{fname}.png")
-            if path:
-                say(f"plot: {path}")
+        for swap in sorted({str(r["swap"]) for r in recs}):
+            mine = [r for r in recs if r["swap"] == swap]
+            for metric in w.metrics:
+                path = _plot(w, metric, mine, outdir / f"{w.name}-{swap}-"
+                             f"{metric.name.replace(' ', '-')}")
+                if path:
+                    say(f"plot: {path}")
+
+
+def _plot(w: workloads.Workload, metric: compare.Metric, recs: List[Record],
+          stem: Path) -> Optional[Path]:
+    grouped = results.group(recs, metric.key, w.point)
+    title = f"{w.name} {metric.name}, {recs[0]['swap']}"
+    if len({r["size_mb"] for r in recs}) < 2:
+        panels = {_panel(dict(zip(w.point, p)), w.point): ordered(c)
+                  for p, c in sorted(grouped.items())}
+        return plots.bars(panels, title, metric.unit, stem.with_suffix(".png"))
+    rest = _without(w, "size_mb")
+    sweeps: plots.Sweeps = {}
+    for point, cols in sorted(grouped.items()):
+        f = dict(zip(w.point, point))
+        for mode, xs in ordered(cols).items():
+            sweeps.setdefault(_panel(f, rest), {}).setdefault(mode, {})[
+                int(f["size_mb"])] = xs  # type: ignore[call-overload]
+    return plots.lines(sweeps, title, metric.unit, stem.with_name(stem.name + "-sweep.png"))
 
 
 def _panel(f: Dict[str, object], fields: Tuple[str, ...]) -> str:
@@ -181,5 +185,5 @@ def _panel(f: Dict[str, object], fields: Tuple[str, ...]) -> str:
         parts.append(f"{f['procs']} proc")
     if "size_mb" in fields:
         parts.append(f"{f['size_mb']} MB")
-    parts += [f"{f['random_bytes']} rnd B/page", str(f["swap"])]
+    parts.append(f"{f['random_bytes']} rnd B/page")
     return ", ".join(parts)

@@ -29,6 +29,12 @@ class ModeTablesTest(unittest.TestCase):
         self.assertIn("== munmap: 1 x 256 MB, data ~3.7:1 (1024 random B/page), zram", text)
         self.assertIn("== munmap: 1 x 256 MB, data ~3.7:1 (1024 random B/page), zswap", text)
         self.assertEqual(text.count("release (ms until the swap backend's memory is back)"), 2)
+        with tempfile.TemporaryDirectory() as d:
+            report.plot_all(recs, Path(d))
+            pngs = sorted(p.name for p in Path(d).glob("*.png"))
+        if report.plots._pyplot() is not None:  # one file per backend and metric
+            self.assertEqual(pngs, sorted(f"munmap-{s}-{m}.png" for s in ("zram", "zswap")
+                                          for m in ("munmap", "release", "cpu")))
 
     def test_swapio_signs(self) -> None:
         recs = [swapio("sync", w, p) for w, p in ((400.0, 50.0), (402.0, 51.0), (401.0, 49.0))]
@@ -64,8 +70,8 @@ class SweepTest(unittest.TestCase):
             report.plot_all(recs, Path(d))
             pngs = sorted(p.name for p in Path(d).glob("*.png"))
         if report.plots._pyplot() is not None:
-            self.assertIn("munmap-munmap-sweep.png", pngs)
-            self.assertNotIn("munmap-munmap.png", pngs)  # a sweep plots lines, not bars
+            self.assertIn("munmap-zram-munmap-sweep.png", pngs)
+            self.assertNotIn("munmap-zram-munmap.png", pngs)  # a sweep: lines, not bars
 
     def test_single_size_has_no_sweep(self) -> None:
         self.assertNotIn("size sweep", report.tables([munmap("sync", 1.0), munmap("sync", 2.0)]))
