@@ -1,22 +1,72 @@
 #!/bin/sh
-# Guest side of `zsdefer bench`: every compiled-in free mode in one boot,
-# ROUNDS rounds, the mode order rotated each round, an idle drain checked
-# before each measurement. Prints one "result ..." line per measurement.
-# usage: modes.sh ROUNDS SIZE_MB "PROCS..." "RANDOM_BYTES..." [kill]
+# Guest side of `zsdefer bench`: a plan of workloads, each run in the chosen
+# free modes of this boot, ROUNDS rounds, the mode order rotated each round,
+# an idle drain checked before each measurement.
+#
+# The plan comes on stdin, one workload command a line (munmap ..., swapio
+# ...), written by the host. Each measurement prints the workload's "result
+# ..." line with mode=, round= and armed= appended; armed=1 means a deferring
+# mode had been selected in this boot by then, so its static keys are armed
+# (they stay armed: a sync measured after that is not the pristine path).
+#
+# usage: modes.sh ROUNDS MODES SWAP [PROBE] <PLAN
+#   MODES: "all" (every compiled-in mode) or a list, e.g. "sync"; a kernel
+#          without our code has one column, "unpatched", whatever is asked
+#   SWAP:  the backend the boot set up (zram or zswap); reported, so that
+#          the host refuses a guest that is not what it asked for
+#   PROBE: the ceiling probe asked for; a kernel without the probe stops
+#          here (the host names what is missing)
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
-rounds=$1 size=$2 procs=$3 rnds=$4 kill=${5:+-k} # kill: "" or "-k"
+rounds=$1 want=$2 swap=$3 want_probe=$4
 
 if [ -r $Z/free_mode ]; then
-	modes=$(tr -d '[]' <$Z/free_mode)
+	compiled=$(tr -d '[]' <$Z/free_mode)
+	current=$(sed 's/.*\[\(.*\)\].*/\1/' <$Z/free_mode)
+	if [ "$want" = all ]; then
+		modes=$compiled
+	else
+		for m in $want; do
+			case " $compiled " in
+			*" $m "*) ;;
+			*) echo "# mode $m is not compiled in (have: $compiled)"; exit 1 ;;
+			esac
+		done
+		modes=$want
+	fi
 else
-	modes=unpatched  # a kernel without our code: one column
+	modes=unpatched # a kernel without our code: one column
+	current=unpatched
 fi
+armed=0
+case $current in sync | unpatched) ;; *) armed=1 ;; esac
+
+# The swap backend really set up, and the ceiling probe the kernel runs
+# ("absent": a kernel that does not know zsmalloc.ceiling_probe).
+have=none
+if grep -q '^/dev/zram0 ' /proc/swaps; then
+	have=zram
+elif grep -q '^/dev/vdb ' /proc/swaps &&
+	[ "$(cat /sys/module/zswap/parameters/enabled)" = Y ]; then
+	have=zswap
+	# Keep every page in zswap's pool: at the default 20% of RAM a large
+	# run would be written back to the disk and measure the disk.
+	echo 60 >/sys/module/zswap/parameters/max_pool_percent || exit 1
+fi
+probe=absent
+p=/sys/module/zsmalloc/parameters/ceiling_probe
+# The value, or the bracketed one of a list (like free_mode's); empty: none.
+[ -r $p ] && probe=$(sed 's/.*\[\(.*\)\].*/\1/' <$p) && probe=${probe:-none}
+
 n=$(echo "$modes" | wc -w)
 echo "# modes: $modes"
-echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) swap=$have probe=$probe"
+[ "$have" = "$swap" ] || { echo "# asked for swap $swap, the guest has $have"; exit 1; }
+[ -z "$want_probe" ] || [ "$probe" != absent ] || { echo "# no ceiling probe here"; exit 1; }
+cat >/tmp/plan
 
+set -f # plan lines are split into words, never globbed
 r=0
 while [ $r -lt "$rounds" ]; do
 	r=$((r + 1))
@@ -32,19 +82,24 @@ while [ $r -lt "$rounds" ]; do
 	done
 	order="$*"
 	echo "# round $r/$rounds: $order"
-	for rnd in $rnds; do
-		for p in $procs; do
-			for m in $order; do
-				[ "$m" = unpatched ] || echo "$m" >$Z/free_mode || exit 1
-				zsd_wait_idle || { echo "# $m: pending never drained"; exit 1; }
-				line=$(munmap -p "$p" -s "$size" -r "$rnd" ${kill:+"$kill"}) || {
-					echo "# munmap failed: mode $m procs $p rnd $rnd: $line"
-					exit 1
-				}
-				echo "$line mode=$m round=$r"
-			done
+	while IFS= read -r work; do
+		[ -n "$work" ] || continue
+		for m in $order; do
+			if [ "$m" != unpatched ]; then
+				echo "$m" >$Z/free_mode || exit 1
+				[ "$m" = sync ] || armed=1
+			fi
+			zsd_wait_idle || { echo "# $m: pending never drained"; exit 1; }
+			read -r t0 _ </proc/uptime
+			# shellcheck disable=SC2086 # the plan line is a command and its words
+			line=$($work </dev/null) || {
+				echo "# failed: mode $m: $work: $line"
+				exit 1
+			}
+			read -r t1 _ </proc/uptime
+			echo "$line mode=$m round=$r armed=$armed wall_s=$(echo "$t1 $t0" | awk '{ print $1 - $2 }')"
 		done
-	done
+	done </tmp/plan
 done
 [ -w $Z/free_mode ] && echo sync >$Z/free_mode
 exit 0

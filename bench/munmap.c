@@ -6,16 +6,22 @@
  * munmap(). With -k they are SIGKILLed together instead (the low-memory
  * killer case) and the time until all are reaped is measured.
  *
- * Also measured, from the barrier: the release time (until zram's memory
- * figure is back at its pre-fill value) and the CPU time all CPUs spent
- * running tasks meanwhile (/proc/schedstat), worker threads included.
+ * Also measured, from the barrier: the release time (until the swap backend
+ * holds no more pages and memory than before the fill: zram's mm_stat, or
+ * zswap's stored_pages and pool_total_size with -b zswap) and the CPU time
+ * all CPUs spent running tasks meanwhile (/proc/schedstat), worker threads
+ * included. -R is for a kernel that leaks on purpose (the ceiling probes):
+ * it never gives the memory back, and a swap slot it reuses drops the leaked
+ * data, so -R skips the release wait (release_ms=-1) and the check that the
+ * pages reached the backend (VmSwap is still checked).
  *
  * With -C CTL,ACK (the FIFOs of `perf record -D -1 --control=fifo:CTL,ACK`)
  * profiling is enabled at the barrier and disabled once the memory is back,
  * so the profile covers the free work only, as the thread's profiles did.
  *
  * Prints one line: "result key=value ...".
- * usage: munmap [-p procs] [-s MB] [-r random-bytes-per-page] [-k] [-C ctl,ack]
+ * usage: munmap [-p procs] [-s MB] [-r random-bytes-per-page] [-b zram|zswap]
+ *               [-k] [-R] [-C ctl,ack]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,33 +122,37 @@ static void child(unsigned long mb, unsigned int rnd, int id, int ready, int go,
 
 int main(int argc, char **argv)
 {
-	int procs = 1, killmode = 0, opt, i, ready[2], go[2], res[2], notswapped = 0;
+	int procs = 1, killmode = 0, norelease = 0, opt, i, ready[2], go[2], res[2];
+	int notswapped = 0, swap = ZSD_SWAP_ZRAM;
 	unsigned long mb = 256, rnd = 1024;
 	unsigned long long busy0;
-	long long base, wait;
+	struct zsd_swap_state base;
+	long long wait = 0;
 	uint64_t t0, tmax = 0, tsum = 0, treap = 0;
 	pid_t *pids;
 	char c;
 
-	while ((opt = getopt(argc, argv, "p:s:r:kC:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:r:b:kRC:")) != -1) {
 		switch (opt) {
 		case 'p': procs = atoi(optarg); break;
 		case 's': mb = strtoul(optarg, NULL, 0); break;
 		case 'r': rnd = strtoul(optarg, NULL, 0); break;
+		case 'b': swap = zsd_swap_parse(optarg); break;
 		case 'k': killmode = 1; break;
+		case 'R': norelease = 1; break;
 		case 'C': perf_open(optarg); break;
 		default:
-			fprintf(stderr, "usage: munmap [-p N] [-s MB] [-r BYTES] [-k] [-C CTL,ACK]\n");
+			fprintf(stderr, "usage: munmap [-p N] [-s MB] [-r BYTES] [-b zram|zswap] "
+				"[-k] [-R] [-C CTL,ACK]\n");
 			return 2;
 		}
 	}
-	if (procs < 1 || !mb) {
-		fprintf(stderr, "munmap: need -p >= 1 and -s >= 1\n");
+	if (procs < 1 || !mb || swap < 0) {
+		fprintf(stderr, "munmap: need -p >= 1, -s >= 1 and -b zram or zswap\n");
 		return 2;
 	}
-	base = zsd_zram_mem();
-	if (base < 0) {
-		fprintf(stderr, "munmap: zram0 is not set up\n");
+	if (zsd_swap_read(swap, &base)) {
+		fprintf(stderr, "munmap: %s is not set up\n", zsd_swap_name(swap));
 		return 1;
 	}
 	pids = calloc(procs, sizeof(*pids));
@@ -174,6 +184,8 @@ int main(int argc, char **argv)
 			notswapped);
 		return 1;
 	}
+	if (!norelease)
+		zsd_check_stored(swap, &base, procs * (mb * 1024 * 1024 / ZSD_PAGE), "munmap");
 	perf_command("enable\n");
 	busy0 = busy_ns();
 	t0 = zsd_now_ns();
@@ -199,12 +211,16 @@ int main(int argc, char **argv)
 		for (i = 0; i < procs; i++)
 			waitpid(pids[i], NULL, 0);
 	}
-	wait = zsd_wait_zram_below(base + zsd_slot_cache_slack(), 30000);
+	if (!norelease)
+		wait = zsd_wait_released(swap, &base, 30000);
 	perf_command("disable\n");
-	printf("result procs=%d size_mb=%lu random_bytes=%lu kill=%d munmap_ms=%.3f "
-	       "munmap_mean_ms=%.3f reap_ms=%.3f release_ms=%.3f cpu_ms=%.3f\n",
-	       procs, mb, rnd, killmode, tmax / 1e6, procs ? tsum / 1e6 / procs : 0,
-	       treap / 1e6, wait < 0 ? -1.0 : (zsd_now_ns() - t0) / 1e6,
+	printf("result workload=munmap swap=%s procs=%d size_mb=%lu random_bytes=%lu kill=%d "
+	       "munmap_ms=%.3f munmap_mean_ms=%.3f reap_ms=%.3f release_ms=%.3f cpu_ms=%.3f\n",
+	       zsd_swap_name(swap), procs, mb, rnd, killmode, tmax / 1e6,
+	       procs ? tsum / 1e6 / procs : 0, treap / 1e6,
+	       wait < 0 || norelease ? -1.0 : (zsd_now_ns() - t0) / 1e6,
 	       (busy_ns() - busy0) / 1e6);
+	if (wait < 0)
+		fprintf(stderr, "munmap: %s's memory never came back\n", zsd_swap_name(swap));
 	return wait < 0 ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,14 +82,9 @@ int zsd_write_file(const char *path, const char *buf)
 
 long long zsd_zram_mem(void)
 {
-	char buf[512];
-	long long orig, compr, mem;
+	struct zsd_swap_state st;
 
-	if (zsd_read_file("/sys/block/zram0/mm_stat", buf, sizeof(buf)) < 0)
-		return -1;
-	if (sscanf(buf, "%lld %lld %lld", &orig, &compr, &mem) != 3)
-		return -1;
-	return mem;
+	return zsd_swap_read(ZSD_SWAP_ZRAM, &st) ? -1 : st.mem;
 }
 
 long zsd_vmswap_kb(void)
@@ -116,19 +112,93 @@ long zsd_pageout(void *addr, size_t len, long want_kb)
 	return kb;
 }
 
-long long zsd_wait_zram_below(long long target, unsigned int timeout_ms)
+/* Poll until the backend holds at most max_pages and max_mem. */
+static long long wait_below(enum zsd_swap s, long long max_pages, long long max_mem,
+			    unsigned int timeout_ms)
 {
 	uint64_t t0 = zsd_now_ns();
+	struct zsd_swap_state now;
 
 	for (;;) {
-		long long mem = zsd_zram_mem();
+		int ok = !zsd_swap_read(s, &now);
 		uint64_t dt = zsd_now_ns() - t0;
 
-		if (mem >= 0 && mem <= target)
+		if (ok && now.pages <= max_pages && now.mem <= max_mem)
 			return (long long)dt;
 		if (dt > (uint64_t)timeout_ms * 1000000ULL)
 			return -1;
 		usleep(200);
+	}
+}
+
+long long zsd_wait_zram_below(long long target, unsigned int timeout_ms)
+{
+	return wait_below(ZSD_SWAP_ZRAM, LLONG_MAX, target, timeout_ms);
+}
+
+int zsd_swap_parse(const char *name)
+{
+	if (!strcmp(name, "zram"))
+		return ZSD_SWAP_ZRAM;
+	if (!strcmp(name, "zswap"))
+		return ZSD_SWAP_ZSWAP;
+	return -1;
+}
+
+const char *zsd_swap_name(enum zsd_swap s)
+{
+	return s == ZSD_SWAP_ZSWAP ? "zswap" : "zram";
+}
+
+static long long read_ll(const char *path)
+{
+	char buf[64];
+
+	if (zsd_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strtoll(buf, NULL, 10);
+}
+
+int zsd_swap_read(enum zsd_swap s, struct zsd_swap_state *st)
+{
+	char buf[512];
+	long long orig, compr;
+
+	if (s == ZSD_SWAP_ZSWAP) {
+		st->pages = read_ll("/sys/kernel/debug/zswap/stored_pages");
+		st->mem = read_ll("/sys/kernel/debug/zswap/pool_total_size");
+		return st->pages < 0 || st->mem < 0 ? -1 : 0;
+	}
+	if (zsd_read_file("/sys/block/zram0/mm_stat", buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%lld %lld %lld", &orig, &compr, &st->mem) != 3)
+		return -1;
+	st->pages = orig / (long long)ZSD_PAGE;
+	return 0;
+}
+
+long long zsd_wait_released(enum zsd_swap s, const struct zsd_swap_state *base,
+			    unsigned int timeout_ms)
+{
+	/* The slot caches hold up to 64 freed entries per CPU. */
+	return wait_below(s, base->pages + 64LL * sysconf(_SC_NPROCESSORS_CONF),
+			  base->mem + zsd_slot_cache_slack(), timeout_ms);
+}
+
+void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
+		      unsigned long pages, const char *who)
+{
+	struct zsd_swap_state now;
+	long long got;
+
+	if (zsd_swap_read(s, &now)) {
+		fprintf(stderr, "%s: cannot read %s's figures\n", who, zsd_swap_name(s));
+		exit(1);
+	}
+	got = now.pages - base->pages;
+	if (got < (long long)(pages / 100 * 95)) {
+		fprintf(stderr, "%s: only %lld of %lu pages are in %s (pool limit, "
+			"rejected or written back?)\n", who, got, pages, zsd_swap_name(s));
+		exit(1);
 	}
 }
 

@@ -31,6 +31,32 @@ long long zsd_wait_zram_below(long long target, unsigned int timeout_ms);
 /* Allowance for swap entries parked in the per-CPU swap slot caches, which
  * hold up to 64 freed entries per CPU before they reach zram. */
 long long zsd_slot_cache_slack(void);
+
+/*
+ * The swap backend a benchmark measures: zram0 as swap, or zswap in front of
+ * a swap disk. Its state is what it holds: pages stored (zram's
+ * orig_data_size / PAGE, zswap's stored_pages) and memory used (zram's
+ * mem_used_total, zswap's pool_total_size; zswap's figures are in debugfs).
+ */
+enum zsd_swap { ZSD_SWAP_ZRAM, ZSD_SWAP_ZSWAP };
+struct zsd_swap_state {
+	long long pages;
+	long long mem;
+};
+/* "zram" or "zswap" -> the backend; -1 for anything else. */
+int zsd_swap_parse(const char *name);
+const char *zsd_swap_name(enum zsd_swap s);
+/* 0, or -1 if the backend's figures cannot be read (not set up). */
+int zsd_swap_read(enum zsd_swap s, struct zsd_swap_state *st);
+/* Poll until the backend holds no more pages and memory than `base` (within
+ * the slot caches' allowance); ns waited, or -1 on timeout. */
+long long zsd_wait_released(enum zsd_swap s, const struct zsd_swap_state *base,
+			    unsigned int timeout_ms);
+/* Exit with a message unless the backend gained at least 95% of `pages`
+ * since `base` (zswap rejects or writes back pages to its disk when its
+ * pool is full; such a run measures the disk, not the backend). */
+void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
+		      unsigned long pages, const char *who);
 int zsd_read_file(const char *path, char *buf, size_t len);
 int zsd_write_file(const char *path, const char *buf);
 

@@ -1,149 +1,288 @@
-"""`zsdefer bench`: the main job. Build, boot, run every mode, print tables.
+"""`zsdefer bench`: the main job. Build, boot, run the workloads in every
+mode, print tables.
 
-Each kernel boots once; inside it every compiled-in mode runs the munmap
-workload for every (compressibility, process count), ROUNDS times with the
-mode order rotated (bench/modes.sh). The unpatched kernel runs the same
-workloads in its own boot, as the measure of sync's own overhead.
+A boot is one kernel variant with one swap backend (zram, or zswap in front
+of a swap disk). In it every asked mode runs every planned workload line,
+ROUNDS rounds with the mode order rotated (bench/modes.sh). The unpatched
+kernel runs the same plan in its own boot, as the measure of sync's own
+overhead; with --boots N the kernels alternate (A B A B ...), so that
+boot-to-boot variation shows beside the difference. --ceilings adds the
+probe kernel's boots (ceilings.py).
 """
 
 import argparse
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
-from . import build, compare, image, plots, results, runner, variants
-from .errors import ZsdError
+from . import build, ceilings, compare, image, report, results, runner, variants, workloads
+from .errors import EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
+from .results import Record
 
-METRICS = [
-    compare.Metric("munmap", "ms, slowest process"),
-    compare.Metric("release", "ms until zram memory is back"),
-    compare.Metric("cpu", "ms CPU on all CPUs, workers included"),
-]
-FIELD = {"munmap": "munmap_ms", "release": "release_ms", "cpu": "cpu_ms"}
-KILL_FIELD = {"munmap": "reap_ms", "release": "release_ms", "cpu": "cpu_ms"}
+UNPATCHED = "unpatched"
+SWAP_SIZE = "3G"  # zram's disksize, or the zswap boot's swap disk
+WORKLOADS = ("munmap", "swapio")
+# zswap (lzo) rejects a page that does not compress below PAGE_SIZE and
+# writes it to the disk; with our data that starts between 2800 and 2900
+# random bytes a page (measured: 2800 stored, 2900 rejected).
+ZSWAP_MAX_RANDOM = 2800
+
+
+@dataclass(frozen=True)
+class Boot:
+    variant: str
+    swap: str
+    modes: str                 # "all", or the modes to run, space-separated
+    lines: Tuple[str, ...]     # the workload commands (workloads.py)
+    rounds: int
+    index: int = 1             # which boot of this kernel (--boots)
+    probe: Optional[str] = None  # the ceiling probe asked for, if any
+
+    @property
+    def tag(self) -> str:
+        return (f"{self.variant}-{self.swap}-b{self.index}"
+                + (f"-{self.probe}" if self.probe else ""))
+
+    def command(self) -> str:
+        """modes.sh with the plan as a here-document."""
+        return (f"sh /usr/share/zsdefer/modes.sh {self.rounds} '{self.modes}' {self.swap}"
+                + (f" {self.probe}" if self.probe else "")
+                + " <<'PLAN'\n" + "\n".join(self.lines) + "\nPLAN")
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds", type=int, default=5, help="rounds per mode (default 5)")
-    p.add_argument("--size", type=int, default=256, help="MB per process (default 256)")
-    p.add_argument("--procs", default="1 4", help="process counts (default '1 4')")
-    p.add_argument("--data", default="256 1024 3600",
+    p.add_argument("--sizes", "--size", default="256",
+                   help="MB per process, one or a sweep like '64,128,256,512' "
+                        "(default 256; a sweep adds a table by size and line plots)")
+    p.add_argument("--procs", default="1,4", help="process counts (default '1,4')")
+    p.add_argument("--data", default="256,1024,3600",
                    help="random bytes per 4 KB page, one per compressibility point "
-                        "(default '256 1024 3600': ~13:1, ~3.7:1, huge objects)")
+                        "(default '256,1024,3600': ~13:1, ~3.7:1, huge objects)")
+    p.add_argument("--swap", default="zram,zswap",
+                   help="swap backends, one boot each (default 'zram,zswap')")
+    p.add_argument("--zswap-procs", default="1",
+                   help="process counts of munmap on zswap (default 1)")
+    p.add_argument("--zswap-data", default=f"1024,{ZSWAP_MAX_RANDOM}",
+                   help=f"random bytes per page of munmap on zswap (default "
+                        f"'1024,{ZSWAP_MAX_RANDOM}'; at most {ZSWAP_MAX_RANDOM}: zswap "
+                        "rejects pages that do not compress below a page)")
+    p.add_argument("--workloads", default="munmap,swapio",
+                   help="munmap (release) and/or swapio (no regression: write and "
+                        "read throughput, swap-in latency) (default both)")
+    p.add_argument("--io-sizes", default="128", help="MB for swapio (default 128)")
+    p.add_argument("--io-data", default="1024", help="random bytes per page for swapio "
+                   "(default 1024)")
+    p.add_argument("--modes", default="all",
+                   help="'all' compiled-in modes, or a list: '--modes sync' never arms "
+                        "a deferring mode's static keys, for sync's own overhead")
+    p.add_argument("--boots", type=int, default=1,
+                   help="boot each kernel N times, alternating with the unpatched one "
+                        "(default 1)")
     p.add_argument("--kill", action="store_true",
                    help="SIGKILL the processes instead of munmap (the LMK case)")
     p.add_argument("--no-baseline", action="store_true",
-                   help="skip the unpatched kernel's boot")
+                   help="skip the unpatched kernel's boots")
+    p.add_argument("--ceilings", action="store_true",
+                   help=f"also boot the {ceilings.VARIANT} variant once per ceiling probe "
+                        "depth and once without, and report each mode against its ceiling")
+    p.add_argument("--ceiling-rounds", type=int, default=3,
+                   help="rounds per probe boot (default 3; the probes leak memory)")
     p.add_argument("--out", help="results directory (default results/)")
 
 
-def run_variant(name: str, args: argparse.Namespace, outdir: Path
-                ) -> Tuple[Dict[str, str], List[Dict[str, object]]]:
-    variant = variants.get(name)
-    kernel = build.build(variant)
-    cmd = (f"sh /usr/share/zsdefer/modes.sh {args.rounds} {args.size} "
-           f"'{args.procs}' '{args.data}'" + (" kill" if args.kill else ""))
-    spec = runner.RunSpec(kernel=kernel, command=cmd, workdir=runner.default_workdir(
-        f"bench-{name}"), cpus=args.cpus, mem=args.mem, accel=args.accel,
-        timeout=args.timeout, swap="zram", swap_size="3G",
-        append=["kunit.enable=0"])
-    say(f"bench {name}: booting; {args.rounds} rounds (each mode's line is a measurement)")
-    res = runner.run(spec, image.base_image(), spec.workdir / "results")
-    recs = results.parse_lines(res.output)
-    if res.status != 0 or not recs:
-        raise ZsdError(f"bench {name}: guest run failed (status {res.status}); "
-                       f"log {res.console_log}")
-    check_guest(res.output, args.cpus)
-    meta = results.metadata(name, args.cpus, args.mem, res.accel, args.rounds)
-    path = outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}.json"
-    results.save(path, meta, recs)
-    say(f"bench {name}: {len(recs)} measurements -> {path}")
-    return meta, recs
+@dataclass(frozen=True)
+class Plan:
+    sizes: List[int]
+    data: List[int]
+    procs: List[int]
+    zswap_data: List[int]
+    zswap_procs: List[int]
+    swaps: List[str]
+    workloads: List[str]
+    io_sizes: List[int]
+    io_data: List[int]
+
+    def points(self, swap: str) -> Tuple[List[int], List[int]]:
+        """munmap's (process counts, data) on a backend."""
+        return (self.zswap_procs, self.zswap_data) if swap == "zswap" else \
+            (self.procs, self.data)
 
 
-def check_guest(output: str, cpus: int) -> None:
+def parse_plan(args: argparse.Namespace) -> Plan:
+    if args.rounds < 1 or args.boots < 1 or args.ceiling_rounds < 1:
+        raise ZsdError("--rounds, --boots and --ceiling-rounds must be at least 1", EXIT_USAGE)
+    if not re.fullmatch(r"all|[a-z-]+(,[a-z-]+)*|[a-z-]+( [a-z-]+)*", args.modes):
+        raise ZsdError(f"--modes: 'all' or mode names, got {args.modes!r}", EXIT_USAGE)
+    plan = Plan(sizes=workloads.int_list(args.sizes, "--sizes"),
+                data=workloads.int_list(args.data, "--data"),
+                procs=workloads.int_list(args.procs, "--procs"),
+                zswap_data=workloads.int_list(args.zswap_data, "--zswap-data"),
+                zswap_procs=workloads.int_list(args.zswap_procs, "--zswap-procs"),
+                swaps=workloads.name_list(args.swap, workloads.SWAPS, "--swap"),
+                workloads=workloads.name_list(args.workloads, WORKLOADS, "--workloads"),
+                io_sizes=workloads.int_list(args.io_sizes, "--io-sizes"),
+                io_data=workloads.int_list(args.io_data, "--io-data"))
+    zswap = "zswap" in plan.swaps
+    if zswap and max(plan.zswap_data + (plan.io_data if "swapio" in plan.workloads else [])
+                     ) > ZSWAP_MAX_RANDOM:
+        raise ZsdError(f"zswap rejects pages of more than {ZSWAP_MAX_RANDOM} random bytes "
+                       "(they do not compress below a page) and writes them to its disk: "
+                       f"use --zswap-data and --io-data up to {ZSWAP_MAX_RANDOM}", EXIT_USAGE)
+    mem_mb = runner.host_disk_bytes(args.mem) >> 20
+    procs = plan.procs + (plan.zswap_procs if zswap else [])
+    biggest = max([max(procs) * max(plan.sizes)] + (
+        [max(plan.io_sizes)] if "swapio" in plan.workloads else []))
+    if biggest > mem_mb / 2:
+        raise ZsdError(f"the biggest run fills {biggest} MB, more than half of the guest's "
+                       f"{mem_mb} MB (its pages and their compressed copies must fit): "
+                       "use fewer --procs or smaller --sizes with a sweep, or more --mem",
+                       EXIT_USAGE)
+    return plan
+
+
+def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
+    """Every boot of the run, in order: for each round of boots and each
+    backend, the patched kernel then the unpatched one."""
+    kernels = [args.variant] + ([] if args.no_baseline else [UNPATCHED])
+    modes = " ".join(args.modes.replace(",", " ").split())
+    out: List[Boot] = []
+    for b in range(1, args.boots + 1):
+        for swap in plan.swaps:
+            lines: List[str] = []
+            if "munmap" in plan.workloads:
+                procs, data = plan.points(swap)
+                lines += workloads.munmap_lines(swap, plan.sizes, data, procs, args.kill)
+            if "swapio" in plan.workloads:
+                lines += workloads.swapio_lines(swap, plan.io_sizes, plan.io_data)
+            for k in kernels:
+                out.append(Boot(k, swap, "all" if k == UNPATCHED else modes, tuple(lines),
+                                args.rounds, b))
+    if args.ceilings:
+        ceilings.check_leak(args.ceiling_rounds, plan.sizes, plan.data,
+                            runner.host_disk_bytes(args.mem) >> 20)
+        lines, modes = ceilings.plan(plan.sizes, plan.data)
+        out += [Boot(ceilings.VARIANT, "zram", modes, tuple(lines), args.ceiling_rounds,
+                     probe=p.depth) for p in ceilings.BOOTS]
+    return out
+
+
+ENV = re.compile(r"^env cpus=(\d+) clocksource=(\S+) swap=(\S+) probe=(\S+)", re.M)
+
+
+def check_guest(output: str, cpus: int, swap: str, probe: Optional[str] = None) -> None:
     """Refuse results from a guest that is not the machine asked for: a
-    per-CPU design on fewer CPUs, or jiffies-resolution timestamps."""
-    m = re.search(r"^env cpus=(\d+) clocksource=(\S+)", output, re.M)
+    per-CPU design on fewer CPUs, jiffies-resolution timestamps, another
+    swap backend, or a kernel without the ceiling probe asked for."""
+    m = ENV.search(output)
     if not m:
-        raise ZsdError("bench: the guest did not report its CPUs and clocksource")
+        raise ZsdError("bench: the guest did not report its CPUs, clocksource and swap")
     if int(m.group(1)) != cpus:
         raise ZsdError(f"bench: asked for {cpus} vCPUs, the guest had {m.group(1)}")
     if m.group(2) == "jiffies":
         raise ZsdError("bench: guest clocksource is jiffies (4 ms timing): not reporting")
+    if m.group(3) != swap:
+        raise ZsdError(f"bench: asked for swap on {swap}, the guest has {m.group(3)}")
+    if probe:
+        ceilings.check_probe(probe, m.group(4))
 
 
-def tables(records: List[Dict[str, object]], kill: bool,
-           metrics: Sequence[compare.Metric] = METRICS) -> str:
-    """Every (data, procs) x metric table, baseline column sync."""
-    out: List[str] = []
-    fields = KILL_FIELD if kill else FIELD
-    for metric in metrics:
-        grouped = results.group(records, fields[metric.name])
-        for (rnd, procs, _), cols in sorted(grouped.items()):
-            base = baseline(cols)
-            order = {m: cols[m] for m in sorted(cols, key=mode_order)}
-            out.append(f"{metric.name}: {procs} x {records[0].get('size_mb')} MB, "
-                       f"data {results.data_name(rnd)}")
-            out.append(compare.mmtests_table(metric, order, base))
-            out.append("")
-            if metric is METRICS[0]:
-                out.append(compare.lkp_table(metric, order, base))
-                out.append("")
-    return "\n".join(out)
+class Runner:
+    """Runs boots, building each kernel variant once per invocation."""
+
+    def __init__(self, args: argparse.Namespace, outdir: Path) -> None:
+        self.args = args
+        self.outdir = outdir
+        self.kernels: Dict[str, Path] = {}
+
+    def kernel(self, variant: str) -> Path:
+        if variant not in self.kernels:
+            try:
+                self.kernels[variant] = build.build(variants.get(variant))
+            except ZsdError as exc:
+                if variant != ceilings.VARIANT:
+                    raise
+                raise ZsdError(f"{exc}\n(--ceilings needs the {variant} variant: the kernel "
+                               "side of CONFIG_ZSMALLOC_DEFER_CEILING_PROBE)", exc.code) from exc
+        return self.kernels[variant]
+
+    def run(self, boot: Boot) -> Tuple[Dict[str, str], List[Record]]:
+        a = self.args
+        spec = runner.RunSpec(
+            kernel=self.kernel(boot.variant), command=boot.command(),
+            workdir=runner.default_workdir(f"bench-{boot.tag}"), cpus=a.cpus, mem=a.mem,
+            accel=a.accel, timeout=a.timeout, swap=boot.swap, swap_size=SWAP_SIZE,
+            swap_disk_bytes=runner.host_disk_bytes(SWAP_SIZE) if boot.swap == "zswap" else 0,
+            append=["kunit.enable=0"] + (ceilings.ProbeBoot(boot.probe).append
+                                         if boot.probe else []))
+        say(f"bench {boot.tag}: booting; modes {boot.modes}, {len(boot.lines)} workload "
+            f"lines, {boot.rounds} rounds")
+        res = runner.run(spec, image.base_image(), spec.workdir / "results")
+        recs = results.parse_lines(res.output)
+        if res.status == 0 or ENV.search(res.output):
+            check_guest(res.output, a.cpus, boot.swap, boot.probe)  # says why it stopped
+        if res.status != 0 or not recs:
+            raise ZsdError(f"bench {boot.tag}: guest run failed (status {res.status}); "
+                           f"log {res.console_log}")
+        for r in recs:
+            r["boot"] = boot.index
+            if boot.probe:
+                r["probe"] = boot.probe
+        meta = results.metadata(boot.variant, a.cpus, a.mem, res.accel, boot.rounds)
+        ran = re.search(r"^# modes: (.*)$", res.output, re.M)
+        env = ENV.search(res.output)
+        assert env is not None  # check_guest() passed
+        meta.update({"swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
+                     "guest_cpus": env.group(1), "clocksource": env.group(2)})
+        path = self.outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{boot.tag}.json"
+        results.save(path, meta, recs)
+        say(f"bench {boot.tag}: {len(recs)} measurements -> {path}")
+        return meta, recs
 
 
-def mode_order(m: str) -> int:
-    """Columns left to right: the unpatched kernel, then the modes."""
-    known = ["unpatched", "sync", "llist", "pcpu", "hbuf", "hbuf-cb"]
-    return known.index(m) if m in known else len(known)
-
-
-def baseline(cols: Dict[str, List[float]]) -> str:
-    return "sync" if "sync" in cols else next(iter(cols))
-
-
-def plot_all(records: List[Dict[str, object]], kill: bool, outdir: Path) -> None:
-    fields = KILL_FIELD if kill else FIELD
-    for metric in METRICS:
-        path = plots.bars(results.group(records, fields[metric.name]), metric.name,
-                          metric.unit, outdir / f"{metric.name}.png")
-        if path:
-            say(f"plot: {path}")
+def print_report(metas: List[Dict[str, str]], records: List[Record],
+                 plots: Optional[Path]) -> None:
+    print(compare.header(results.merge_meta(metas)))
+    print()
+    print(report.tables(records))
+    text = ceilings.report(records)
+    if text:
+        print(text)
+    if plots:
+        report.plot_all(records, plots)
 
 
 def compare_main(args: argparse.Namespace) -> int:
     """`zsdefer compare FILE...`: the tables again, from saved results."""
-    records: List[Dict[str, object]] = []
-    meta: Dict[str, str] = {}
+    metas: List[Dict[str, str]] = []
+    records: List[Record] = []
     for f in args.files:
         m, recs = results.load(Path(f))
-        meta = meta or m
+        metas.append(m)
         records += recs
     if not records:
         raise ZsdError("compare: no results in the given files")
-    print(compare.header(meta))
-    print()
-    print(tables(records, bool(records[0].get("kill"))))
-    if args.plots:
-        plot_all(records, bool(records[0].get("kill")), Path(args.plots))
+    print_report(metas, records, Path(args.plots) if args.plots else None)
     return 0
 
 
 def main(args: argparse.Namespace) -> int:
+    plan = parse_plan(args)
+    todo = boots(args, plan)
     outdir = Path(args.out) if args.out else results_root()
-    names = [args.variant] + ([] if args.no_baseline else ["unpatched"])
-    records: List[Dict[str, object]] = []
-    meta: Dict[str, str] = {}
-    for name in names:
-        m, recs = run_variant(name, args, outdir)
-        meta = meta or m
+    say(f"bench: {len(todo)} boots: " + ", ".join(b.tag for b in todo))
+    run = Runner(args, outdir)
+    for variant in dict.fromkeys(b.variant for b in todo):
+        run.kernel(variant)  # every kernel first: a build that fails, fails early
+    metas: List[Dict[str, str]] = []
+    records: List[Record] = []
+    for boot in todo:
+        meta, recs = run.run(boot)
+        metas.append(meta)
         records += recs
-    print(compare.header(meta))
-    print()
-    print(tables(records, args.kill))
-    plot_all(records, args.kill, outdir)
+    print_report(metas, records, outdir)
     return 0

@@ -19,7 +19,7 @@ def _add_guest_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto",
                    help="auto: KVM where it really runs guests, else TCG")
     p.add_argument("--timeout", type=float, default=900.0,
-                   help="seconds before the guest is killed (default 900)")
+                   help="seconds before the guest is killed (default %(default)s)")
 
 
 def cmd_deps(args: argparse.Namespace) -> int:

@@ -7,12 +7,13 @@ patches/series.json, the numbers from the newest benchmark results
 profile.py, as `zsdefer compare` and `zsdefer profile` print them.
 """
 
+import dataclasses
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import bench, compare, profile, results, series
+from . import compare, profile, report, results, series, workloads
 from .errors import ZsdError
 from .paths import results_root
 
@@ -62,7 +63,6 @@ def method(meta: Dict[str, str], records: Records) -> List[str]:
     procs = sorted({int(r["procs"]) for r in records})  # type: ignore[call-overload]
     rnds = sorted({int(r["random_bytes"]) for r in records})  # type: ignore[call-overload]
     size = records[0].get("size_mb")
-    kill = bool(records[0].get("kill"))
     data = ", ".join(f"{r} ({results.short_name(r)})" for r in rnds)
     out = _para(
         f"Kernel {meta.get('kernel', '?')} (config {meta.get('config', '?')}) in QEMU "
@@ -75,12 +75,9 @@ def method(meta: Dict[str, str], records: Records) -> List[str]:
         f"{' or '.join(map(str, procs))} processes each map {size} MB of "
         "anonymous memory and fill it with data that is never same-filled, "
         f"with {data} random bytes per 4 KB page; MADV_PAGEOUT pushes it to "
-        "zram and the test checks it is in swap. After a barrier the "
-        + ("processes are SIGKILLed together and the time until all are "
-           "reaped is measured (munmap rows)." if kill else
-           "munmap() is timed with CLOCK_MONOTONIC; the slowest process "
-           "counts.")
-        + " Release is the time from that start until zram's mm_stat memory "
+        "zram and the test checks it is in swap. After a barrier "
+        "munmap() is timed with CLOCK_MONOTONIC; the slowest process "
+        "counts. Release is the time from that start until zram's mm_stat memory "
         "figure is back at its value before the fill. CPU is the run time "
         "of all CPUs (/proc/schedstat) over the same window, workers "
         "included: deferring can move work without removing it.")
@@ -100,10 +97,17 @@ def method(meta: Dict[str, str], records: Records) -> List[str]:
 def _by_point(records: Records, field: str) -> Dict[str, Dict[str, List[float]]]:
     """{'~3.7:1 x4': {mode: samples}} in data, then process order."""
     rows: Dict[str, Dict[str, List[float]]] = {}
-    for (rnd, procs, _), cols in sorted(results.group(records, field).items()):
-        label = f"{results.short_name(rnd).split('/')[0]} x{procs}"
-        rows[label] = {m: cols[m] for m in sorted(cols, key=bench.mode_order)}
+    grouped = results.group(records, field, ("random_bytes", "procs"))
+    for (rnd, procs), cols in sorted(grouped.items()):  # type: ignore[misc]
+        label = f"{results.short_name(int(rnd)).split('/')[0]} x{procs}"  # type: ignore[call-overload]
+        rows[label] = report.ordered(cols)
     return rows
+
+
+def headline(records: Records) -> Records:
+    """The records the letter reports: munmap through zram, no probe."""
+    return [r for r in report.main_records(records)
+            if r["workload"] == "munmap" and r["swap"] == "zram"]
 
 
 def _median(xs: List[float]) -> float:
@@ -111,11 +115,10 @@ def _median(xs: List[float]) -> float:
         sorted(xs)[len(xs) // 2 - 1:len(xs) // 2 + 1]) / 2
 
 
-def summary(records: Records, kill: bool) -> List[str]:
+def summary(records: Records) -> List[str]:
     """Per policy, the range over every data point of its munmap and release
     speedups and its CPU change against sync (medians)."""
-    fields = bench.KILL_FIELD if kill else bench.FIELD
-    per = {name: _by_point(records, fields[name]) for name in ("munmap", "release", "cpu")}
+    per = {m.name: _by_point(records, m.key) for m in workloads.MUNMAP.metrics}
     modes: List[str] = []
     for cols in per["munmap"].values():
         modes += [m for m in cols if m not in modes and m != "sync"]
@@ -180,28 +183,30 @@ def render(desc: series.Description, plan: series.Plan, inputs: Inputs
         records += recs
     if not records:
         raise ZsdError("no measurements in " + ", ".join(map(str, inputs.files)))
-    kill = bool(records[0].get("kill"))
+    records = headline(records)
+    if not records:
+        raise ZsdError("no munmap measurements through zram in "
+                       + ", ".join(map(str, inputs.files)))
+    munmap, release, cpu = workloads.MUNMAP.metrics
     out += _section("Method")
     out += method(meta, records)
-    out += _section("munmap() latency" if not kill else "Kill-to-reaped latency")
+    out += _section("munmap() latency")
     out += [compare.header(meta), ""]
-    out += bench.tables(records, kill, [bench.METRICS[0]]).splitlines() + [""]
+    only = dataclasses.replace(workloads.MUNMAP, metrics=(munmap,))
+    out += report.mode_tables(only, records)
     out += _section("Summary against sync")
     out += _para("Per policy, the lowest and highest over all data points and "
                  "process counts: speedup is sync's median over the policy's "
                  "(above 1: faster); CPU change is the policy's median CPU "
                  "against sync's (above 0: more CPU).")
-    out += summary(records, kill)
-    fields = bench.KILL_FIELD if kill else bench.FIELD
+    out += summary(records)
     out += _section("Memory release time")
     out += _para("From munmap() until the memory is back in zram's mm_stat: "
                  "what a low-memory killer waits for.")
-    out += [compare.overview_table(bench.METRICS[1], _by_point(records, fields["release"]),
-                                   "sync"), ""]
+    out += [compare.overview_table(release, _by_point(records, release.key), "sync"), ""]
     out += _section("Total CPU")
     out += _para("All CPUs over the same window, workers included.")
-    out += [compare.overview_table(bench.METRICS[2], _by_point(records, fields["cpu"]),
-                                   "sync"), ""]
+    out += [compare.overview_table(cpu, _by_point(records, cpu.key), "sync"), ""]
     out += _section("How much each part contributes")
     if inputs.profile:
         out += profile_part(profile.load(inputs.profile))

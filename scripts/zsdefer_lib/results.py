@@ -13,11 +13,27 @@ from .errors import ZsdError
 from .paths import build_dir
 
 # Names for the compressibility points: random bytes per 4 KB page.
-DATA_NAMES = {256: "~13:1", 1024: "~3.7:1", 2048: "~2:1", 3600: "huge/incompr."}
+DATA_NAMES = {256: "~13:1", 1024: "~3.7:1", 2048: "~2:1", 2800: "~1.3:1",
+              3600: "huge/incompr."}
 
 
 def data_name(rnd: int) -> str:
     return f"{DATA_NAMES.get(rnd, '')} ({rnd} random B/page)".strip()
+
+
+# Fields that results saved before they existed lack: what they were then.
+# armed=1: unknown counts as armed (not the pristine sync path).
+DEFAULTS: Dict[str, object] = {"workload": "munmap", "swap": "zram", "kill": 0,
+                               "boot": 1, "armed": 1}
+
+Record = Dict[str, object]
+Point = Tuple[object, ...]
+
+
+def normalize(rec: Record) -> Record:
+    for k, v in DEFAULTS.items():
+        rec.setdefault(k, v)
+    return rec
 
 
 def short_name(rnd: int) -> str:
@@ -36,15 +52,16 @@ def parse_lines(text: str) -> List[Dict[str, object]]:
                 rec[k] = int(v) if re.fullmatch(r"-?\d+", v) else float(v)
             except ValueError:
                 rec[k] = v
-        out.append(rec)
+        out.append(normalize(rec))
     return out
 
 
 def host_cpu() -> str:
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or "unknown"
@@ -76,14 +93,14 @@ def save(path: Path, meta: Dict[str, str], records: List[Dict[str, object]]) -> 
 def load(path: Path) -> Tuple[Dict[str, str], List[Dict[str, object]]]:
     try:
         data = json.loads(path.read_text())
-        return data["meta"], data["results"]
-    except (OSError, ValueError, KeyError) as exc:
+        return data["meta"], [normalize(r) for r in data["results"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ZsdError(f"cannot read results {path}: {exc}") from exc
 
 
 def latest(root: Path) -> List[Path]:
-    """The newest results file of each kernel variant in `root` (bench names
-    them DATE-TIME-VARIANT.json, so names sort by time)."""
+    """The newest results file of each boot kind in `root` (bench names them
+    DATE-TIME-TAG.json, so names sort by time)."""
     newest: Dict[str, Path] = {}
     for path in sorted(root.glob("*.json")):
         m = re.match(r"^\d{8}-\d{6}-(.+)\.json$", path.name)
@@ -92,14 +109,33 @@ def latest(root: Path) -> List[Path]:
     return sorted(newest.values())
 
 
-def group(records: List[Dict[str, object]], metric: str
-          ) -> Dict[Tuple[int, int, int], Dict[str, List[float]]]:
-    """{(random_bytes, procs, kill): {mode: [samples of metric]}} in run order."""
-    out: Dict[Tuple[int, int, int], Dict[str, List[float]]] = {}
+def merge_meta(metas: List[Dict[str, str]]) -> Dict[str, str]:
+    """One header for several boots: a key's distinct values joined, the
+    dates as first .. last."""
+    out: Dict[str, str] = {}
+    for m in metas:
+        for k, v in m.items():
+            have = out[k].split(", ") if k in out else []
+            if v not in have:
+                out[k] = ", ".join(have + [v])
+    dates = [m["date"] for m in metas if "date" in m]
+    if len(dates) > 1:
+        out["date"] = f"{dates[0]} .. {dates[-1]}"
+    return out
+
+
+def group(records: List[Record], metric: str, point: Tuple[str, ...]
+          ) -> Dict[Point, Dict[str, List[float]]]:
+    """{point: {mode: [samples of metric]}} in run order, where a point is the
+    records' values of the `point` fields. Negative values are not samples
+    (not measured, e.g. memory that never came back)."""
+    out: Dict[Point, Dict[str, List[float]]] = {}
     for r in records:
-        key = (int(r["random_bytes"]), int(r["procs"]), int(r.get("kill", 0)))
+        if metric not in r:
+            continue
         val = float(r[metric])  # type: ignore[arg-type]
         if val < 0:
-            continue  # not measured (e.g. memory never came back)
+            continue
+        key = tuple(r.get(f) for f in point)
         out.setdefault(key, {}).setdefault(str(r["mode"]), []).append(val)
     return out

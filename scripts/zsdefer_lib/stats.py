@@ -2,7 +2,7 @@
 
 import math
 import statistics
-from typing import Dict, Sequence
+from typing import Dict, Sequence, Tuple
 
 
 def summary(xs: Sequence[float]) -> Dict[str, float]:
@@ -61,3 +61,31 @@ def welch_p(xs: Sequence[float], ys: Sequence[float]) -> float:
     t = (statistics.fmean(xs) - statistics.fmean(ys)) / math.sqrt(vx + vy)
     df = (vx + vy) ** 2 / (vx ** 2 / (len(xs) - 1) + vy ** 2 / (len(ys) - 1))
     return betainc(df / 2.0, 0.5, df / (df + t * t))
+
+
+def t_crit(df: float, alpha: float = 0.05) -> float:
+    """The two-sided critical t value: P(|T| > t) = alpha for df degrees of
+    freedom (bisection on the same incomplete beta the p-value uses)."""
+    lo, hi = 0.0, 1e4
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if betainc(df / 2.0, 0.5, df / (df + mid * mid)) > alpha:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+def welch_ci(xs: Sequence[float], ys: Sequence[float],
+             alpha: float = 0.05) -> Tuple[float, float]:
+    """Confidence interval of mean(ys) - mean(xs) (Welch); (-inf, inf) when
+    either side has fewer than two samples."""
+    if len(xs) < 2 or len(ys) < 2:
+        return (-math.inf, math.inf)
+    vx, vy = statistics.variance(xs) / len(xs), statistics.variance(ys) / len(ys)
+    d = statistics.fmean(ys) - statistics.fmean(xs)
+    if vx + vy == 0.0:
+        return (d, d)
+    df = (vx + vy) ** 2 / (vx ** 2 / (len(xs) - 1) + vy ** 2 / (len(ys) - 1))
+    half = t_crit(df, alpha) * math.sqrt(vx + vy)
+    return (d - half, d + half)

@@ -115,11 +115,14 @@ mem=$(zsd_zram_mem)
 [ "$mem" -le $((base + 64 * $(nproc) * 4 * 4096)) ]
 zsd_ok $? "switch storm: zram memory back to baseline ($base -> $mem bytes)"
 
-# The benchmark's workload runs to completion in every mode (munmap and kill).
+# The benchmark's workloads run to completion in every mode (munmap, kill,
+# and swapio, which checks every page it swaps back in).
 for m in $modes; do
 	echo "$m" >$Z/free_mode
 	r=$(munmap -p 2 -s "$SMB" -r 1024) && k=$(munmap -p 2 -s "$SMB" -r 3600 -k)
 	zsd_ok $? "$m: munmap benchmark: ${r#result } / kill: ${k#result }"
+	s=$(swapio -s "$SMB" -r 1024)
+	zsd_ok $? "$m: swapio benchmark: ${s#result }"
 done
 echo sync >$Z/free_mode
 

@@ -1,6 +1,8 @@
 import unittest
 
-from zsdefer_lib import bench, compare, results, stats
+import math
+
+from zsdefer_lib import compare, report, results, stats, workloads
 
 
 class StatsTest(unittest.TestCase):
@@ -13,6 +15,18 @@ class StatsTest(unittest.TestCase):
         # t = 9, df = 8: p is about 1.85e-5
         self.assertAlmostEqual(stats.welch_p([10, 11, 12, 13, 14], same), 1.853e-5, places=7)
         self.assertEqual(stats.welch_p([1.0], [2.0]), 1.0)
+
+    def test_t_crit_known_values(self) -> None:
+        self.assertAlmostEqual(stats.t_crit(10), 2.2281, places=4)
+        self.assertAlmostEqual(stats.t_crit(1), 12.7062, places=4)
+        self.assertAlmostEqual(stats.t_crit(4, 0.01), 4.6041, places=4)
+
+    def test_welch_ci(self) -> None:
+        # difference 9, standard error 1, df 8: t 2.3060
+        lo, hi = stats.welch_ci([1, 2, 3, 4, 5], [10, 11, 12, 13, 14])
+        self.assertAlmostEqual(lo, 9 - 2.3060, places=3)
+        self.assertAlmostEqual(hi, 9 + 2.3060, places=3)
+        self.assertEqual(stats.welch_ci([1.0], [2.0, 3.0]), (-math.inf, math.inf))
 
 
 class CompareTest(unittest.TestCase):
@@ -35,6 +49,22 @@ class CompareTest(unittest.TestCase):
         self.assertIn("*  8.69%*", amean)            # llist: significant, better
         self.assertIn("(  0.36%)", amean)            # pcpu: not significant
         self.assertNotIn("-0.00%", t)
+        self.assertEqual(compare._cell(1.0, -0.001, False), "   1.00 (  0.00%)")
+
+    def test_higher_is_better_sign(self) -> None:
+        # Throughput: the new column is lower, which is worse: negative, and
+        # significant; its spread is smaller, which is better: positive.
+        cols = {"sync": [400.0, 404, 398, 402, 396], "hbuf": [380.0, 381, 379, 380, 380]}
+        t = compare.mmtests_table(compare.Metric("write", "MB/s", lower_is_better=False),
+                                  cols, "sync")
+        amean = next(line for line in t.splitlines() if line.startswith("Amean"))
+        self.assertIn("380.00 * -5.00%*", amean)
+        stddev = next(line for line in t.splitlines() if line.startswith("Stddev"))
+        self.assertRegex(stddev, r"\(\s*\d+\.\d+%\)$")  # smaller spread: positive
+        self.assertNotIn("(-", stddev)
+        faster = compare.mmtests_table(compare.Metric("write", "MB/s", lower_is_better=False),
+                                       {"sync": cols["hbuf"], "hbuf": cols["sync"]}, "sync")
+        self.assertIn("*  5.26%*", next(x for x in faster.splitlines() if x.startswith("Amean")))
 
     def test_overview_table(self) -> None:
         rows = {"~13:1 x1": self.COLS, "huge x4": {"sync": [10.0, 11, 12], "hbuf": [5.0, 5, 6]}}
@@ -54,6 +84,62 @@ class CompareTest(unittest.TestCase):
         self.assertIn("munmap.pcpu", t)
 
 
+class SweepTest(unittest.TestCase):
+    def test_sweep_rows_and_marks(self) -> None:
+        m = compare.Metric("munmap", "ms")
+        t = compare.sweep_table(m, {
+            64: {"sync": [15.0, 15.2, 14.8], "llist": [4.3, 4.4, 4.2]},
+            128: {"sync": [28.7, 29.0, 28.4], "llist": [28.9, 28.2, 29.1]}}, "sync")
+        lines = t.splitlines()
+        self.assertEqual([x.split()[0] for x in lines[2:]], ["64", "128"])
+        self.assertIn("4.30 * 71.33%*", lines[2])      # median 4.3 vs 15.0, significant
+        self.assertIn("28.90 ( -0.70%)", lines[3])     # slower, not significant
+
+    def test_missing_cell(self) -> None:
+        t = compare.sweep_table(compare.Metric("m", "ms"),
+                                {64: {"sync": [1.0, 1.1]}, 128: {"sync": [2.0], "pcpu": [2.0]}},
+                                "sync")
+        self.assertRegex(t.splitlines()[2], r"^64 .* -$")
+
+
+class OverheadTest(unittest.TestCase):
+    MS = compare.Metric("munmap", "ms, slowest process")
+    MBS = compare.Metric("write", "MB/s, pageout", lower_is_better=False)
+
+    def test_verdicts(self) -> None:
+        self.assertEqual(compare.verdict((-0.5, 0.8), 1.0), "within 1%")
+        self.assertEqual(compare.verdict((-3.0, -1.2), 1.0), "worse by >1%")
+        self.assertEqual(compare.verdict((1.5, 2.0), 1.0), "better by >1%")
+        self.assertEqual(compare.verdict((-1.5, 0.2), 1.0), "undecided")
+        self.assertEqual(compare.verdict((-math.inf, math.inf), 1.0), "too few samples")
+
+    def test_gain_interval_sign(self) -> None:
+        # sync 1% slower in time: negative gain; 1% more throughput: positive
+        base, slower = [100.0, 100.2, 99.8, 100.1, 99.9], [101.0, 101.2, 100.8, 101.1, 100.9]
+        lo, hi = compare.gain_interval(base, slower, lower_is_better=True)
+        self.assertLess(hi, 0)
+        self.assertAlmostEqual((lo + hi) / 2, -1.0, places=6)
+        lo, hi = compare.gain_interval(base, slower, lower_is_better=False)
+        self.assertGreater(lo, 0)
+
+    def test_table(self) -> None:
+        rows = [(self.MS, {1: [166.0, 167, 165], 2: [168.0, 169, 167]},
+                 {1: [167.0, 168, 166], 2: [169.0, 170, 168]}),
+                (self.MBS, {1: [400.0, 402, 401]}, {1: [410.0, 409, 411]})]
+        t = compare.overhead_table(rows, "unpatched", "sync")
+        lines = t.splitlines()
+        ms = next(x for x in lines if x.startswith("munmap (ms)"))
+        self.assertIn("167.00", ms)
+        self.assertIn("-0.60%", ms)        # one ms slower on 167: worse, negative
+        self.assertIn("undecided", ms)
+        mbs = next(x for x in lines if x.startswith("write (MB/s)"))
+        self.assertIn("+2.24%", mbs)       # more throughput: better, positive
+        self.assertIn("better by >1%", mbs)
+        # two boots: each boot's mean and sample count
+        self.assertIn("boot 2", t)
+        self.assertIn("169.00 (3)", next(x for x in lines if x.startswith("munmap sync")))
+
+
 class ResultsTest(unittest.TestCase):
     OUT = ("# round 1/1: sync llist\n"
            "result procs=1 size_mb=256 random_bytes=1024 kill=0 munmap_ms=160.5 "
@@ -66,24 +152,22 @@ class ResultsTest(unittest.TestCase):
         self.assertEqual(len(recs), 2)
         self.assertEqual(recs[0]["mode"], "sync")
         self.assertEqual(recs[1]["munmap_ms"], 150.5)
-        g = results.group(recs, "munmap_ms")
-        self.assertEqual(g[(1024, 1, 0)], {"sync": [160.5], "llist": [150.5]})
+        # lines from before the swap and workload fields: zram, munmap
+        self.assertEqual((recs[0]["swap"], recs[0]["workload"]), ("zram", "munmap"))
+        g = results.group(recs, "munmap_ms", workloads.MUNMAP.point)
+        self.assertEqual(g[("zram", 256, 1024, 1)], {"sync": [160.5], "llist": [150.5]})
         # a release that never came back is not a sample
-        self.assertEqual(results.group(recs, "release_ms")[(1024, 1, 0)], {"sync": [161.0]})
+        self.assertEqual(results.group(recs, "release_ms", workloads.MUNMAP.point)[
+            ("zram", 256, 1024, 1)], {"sync": [161.0]})
 
     def test_tables_name_the_data(self) -> None:
-        text = bench.tables(results.parse_lines(self.OUT), kill=False)
-        self.assertIn("~3.7:1", text)
-        self.assertIn("munmap: 1 x 256 MB", text)
+        text = report.tables(results.parse_lines(self.OUT))
+        self.assertIn("== munmap: 1 x 256 MB, data ~3.7:1 (1024 random B/page), zram", text)
+        self.assertIn("munmap (ms, slowest process)", text)
 
-
-class GuestCheckTest(unittest.TestCase):
-    def test_refuses_wrong_cpus_and_jiffies(self) -> None:
-        from zsdefer_lib.errors import ZsdError
-        bench.check_guest("env cpus=2 clocksource=tsc\n", 2)
-        with self.assertRaises(ZsdError):
-            bench.check_guest("env cpus=1 clocksource=tsc\n", 2)
-        with self.assertRaises(ZsdError):
-            bench.check_guest("env cpus=2 clocksource=jiffies\n", 2)
-        with self.assertRaises(ZsdError):
-            bench.check_guest("no env line\n", 2)
+    def test_merge_meta(self) -> None:
+        m = results.merge_meta([{"variant": "default", "vcpus": "2", "date": "d1"},
+                                {"variant": "unpatched", "vcpus": "2", "date": "d2"},
+                                {"variant": "default", "vcpus": "2", "date": "d3"}])
+        self.assertEqual(m, {"variant": "default, unpatched", "vcpus": "2",
+                             "date": "d1 .. d3"})

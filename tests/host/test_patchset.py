@@ -69,7 +69,7 @@ class CoverLetterTest(unittest.TestCase):
                          ["20261126-080000-default.json", "20261126-080500-unpatched.json"])
         _, blurb = coverletter.render(self.desc, plan_of(self.desc), inputs)
         for want in ("Method", "Welch", "rotated", "munmap (ms, slowest process)",
-                     "release (ms until zram memory is back), median",
+                     "release (ms until the swap backend's memory is back), median",
                      "cpu (ms CPU on all CPUs, workers included), median",
                      "huge x1", "scripts/zsdefer profile", "Not in this posting yet"):
             self.assertIn(want, blurb)
