@@ -292,6 +292,20 @@ static void zs_defer_lock_pages(struct zspage *zspage)
 #endif
 
 /*
+ * Tear down a deferred zspage, off every list, whose objects were already
+ * taken off its class's statistics when it was deferred. Takes its page
+ * locks; may sleep.
+ */
+static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
+				 struct zspage *zspage)
+{
+	zs_defer_lock_pages(zspage);
+	__free_zspage_pages(pool, class, zspage);
+	/* Until now zs_get_total_pages() (zram's mem_used) counted them */
+	atomic_long_sub(class->pages_per_zspage, &pool->pages_allocated);
+}
+
+/*
  * Free a batch of deferred zspages that the caller took off a list of
  * @ops (and so owns). May sleep on page locks. Returns the zspages freed.
  */
@@ -319,9 +333,8 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 		struct zs_pool *pool = zspage->pool;
 		struct size_class *class = zspage_class(pool, zspage);
 
-		zs_defer_lock_pages(zspage);
 		pages += class->pages_per_zspage;
-		__free_zspage_pages(pool, class, zspage);
+		zs_defer_free_zspage(pool, class, zspage);
 		nr++;
 		cond_resched();
 	}

@@ -417,8 +417,7 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 	spin_unlock(&class->lock);
 
 	llist_for_each_entry_safe(zspage, next, empty, defer_node) {
-		zs_defer_lock_pages(zspage);
-		__free_zspage_pages(pool, class, zspage);
+		zs_defer_free_zspage(pool, class, zspage);
 		freed++;
 	}
 	for (i = 0; i < nr; i++)
