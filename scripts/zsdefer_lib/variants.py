@@ -20,9 +20,19 @@ class Variant:
     arch: str = "x86_64"
     description: str = ""
     make_args: List[str] = field(default_factory=list)
+    compiler: str = "gcc"          # "gcc" or "clang" (LLVM=1), see arches.py
+    # Kconfig lines after the fragments (tuxmake's kconfig_add): the modes a
+    # matrix cell compiles in.
+    kconfig_add: List[str] = field(default_factory=list)
 
     def fragment_paths(self) -> List[Path]:
         return [REPO / "configs" / f for f in self.fragments]
+
+    @property
+    def tree_key(self) -> str:
+        """Build trees can seed each other only with the same key: the same
+        source tree, architecture and compiler."""
+        return f"{self.tree} {self.arch} {self.compiler}"
 
 
 def load(path: Path = VARIANTS_FILE) -> Dict[str, Variant]:
@@ -40,7 +50,8 @@ def load(path: Path = VARIANTS_FILE) -> Dict[str, Variant]:
                             tree=spec.get("tree", "patched"),
                             arch=spec.get("arch", "x86_64"),
                             description=spec.get("description", ""),
-                            make_args=list(spec.get("make_args", [])))
+                            make_args=list(spec.get("make_args", [])),
+                            compiler=spec.get("compiler", "gcc"))
     return out
 
 
