@@ -17,6 +17,10 @@ PACKAGES = [
     "trace-cmd", "linux-perf",      # copied into the guest
     "python3-matplotlib",           # PNG plots
     "shellcheck",                   # the tests lint our shell scripts
+    "kmod",                         # depmod, for the matrix's modules cell
+    "git",                          # git describe in each build's metadata.json
+    "clang", "lld", "llvm",         # the matrix's clang cell (LLVM=1)
+    "gcc-aarch64-linux-gnu",        # the matrix's arm64 cell
 ]
 
 

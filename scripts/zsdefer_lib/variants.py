@@ -1,4 +1,5 @@
-"""Kernel variants, described as data in configs/variants.json."""
+"""Kernel variants, described as data in configs/variants.json (and the
+cells of configs/matrix.json, see matrix_spec.py)."""
 
 import json
 from dataclasses import dataclass, field
@@ -55,8 +56,20 @@ def load(path: Path = VARIANTS_FILE) -> Dict[str, Variant]:
     return out
 
 
+def every() -> Dict[str, Variant]:
+    """configs/variants.json's variants and those the matrix cells define."""
+    from . import matrix_spec
+    out = load()
+    for name, v in matrix_spec.variants_of(matrix_spec.load(known_variants=out)).items():
+        if name in out and out[name] != v:
+            raise ZsdError(f"variant {name} is defined in both variants.json and "
+                           "matrix.json")
+        out[name] = v
+    return out
+
+
 def get(name: str) -> Variant:
-    variants = load()
+    variants = every()
     if name not in variants:
         raise ZsdError(f"unknown variant {name!r}; known: "
                        + ", ".join(sorted(variants)), 2)
