@@ -87,8 +87,23 @@ def _seed(variant: Variant, out: Path, requested: kconfig.Values) -> str:
     subprocess.run(["cp", "-a", str(best), str(tmp)], check=True)
     for stale in (tmp / "metadata.json", tmp / LOG):
         stale.unlink(missing_ok=True)
+    _repoint_tools(tmp, best, out)
     tmp.rename(out)
     return best.name
+
+
+def _repoint_tools(tree: Path, old: Path, new: Path) -> None:
+    """Host tools built through tools/ (objtool) record their absolute output
+    paths in their .cmd files; in a copy they would not match, objtool would
+    be rebuilt, and every object (they depend on objtool) after it. Point
+    the copy's records at its own directory, keeping their timestamps."""
+    before, after = f"{old}/".encode(), f"{new}/".encode()
+    for cmd in (tree / "tools").rglob(".*.cmd") if (tree / "tools").is_dir() else []:
+        data = cmd.read_bytes()
+        if before in data:
+            st = cmd.stat()
+            cmd.write_bytes(data.replace(before, after))
+            os.utime(cmd, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def fragments(variant: Variant, out: Path) -> List[Path]:

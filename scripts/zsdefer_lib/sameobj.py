@@ -3,20 +3,34 @@ unpatched kernel".
 
 Both builds use the same configuration (our symbols aside), so every object
 linked into vmlinux must be the same: the same list of objects (vmlinux.a's
-members), and each object byte-identical, or, where our hook patches moved
-source lines, equal in every section, symbol and relocation once the line
-numbers in the BUG table are masked. `__bug_table` entries are the only
-place a line number reaches an object here (`struct bug_entry.line`, with
-CONFIG_DEBUG_BUGVERBOSE); the code, its data, its symbols and its
-relocations must be byte for byte the same. Comparing sizes or symbol
-names alone would miss a reordered statement; disassembly text would need
-its own normalising and says no more than the bytes do.
+members), and each object byte-identical, or else equal in every allocated
+section, symbol and relocation after three normalisations, each for a
+difference that cannot reach the running kernel's code:
+
+- line numbers in `__bug_table` (`struct bug_entry.line`, with
+  CONFIG_DEBUG_BUGVERBOSE) are masked, and so are __COUNTER__ and __LINE__
+  in initcall symbol names: a hook patch that adds lines moves every later
+  WARN/BUG's line and initcall's name, and nothing else carries them here;
+- relocations are compared by symbol name, not symbol-table index (one
+  more symbol renumbers the rest);
+- `.discard.*` sections are left out (COMMON_DISCARDS drops them from
+  vmlinux), and so is `.export_symbol` without CONFIG_MODULES (modpost's
+  input, dropped the same way; with modules it makes the export table and
+  counts);
+- the mtimes in the built-in initramfs's cpio headers are masked (they are
+  the build's time).
+
+Code and data bytes are compared as they are: comparing sizes or symbol
+names alone would miss a reordered statement, and disassembly says no more
+than the bytes do.
 """
 
+import re
 import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+import difflib
 from typing import Dict, List, Optional, Tuple
 
 from .errors import ZsdError
@@ -27,6 +41,11 @@ BUG_ENTRY_SIZE = 12
 BUG_LINE_OFFSET = 8
 SHT_SYMTAB, SHT_RELA, SHT_REL = 2, 4, 9
 SHF_ALLOC = 0x2
+STT_SECTION = 3
+# include/linux/init.h: __initcall__kmod_<mod>__<__COUNTER__>_<__LINE__>_<fn>
+INITCALL_ID = re.compile(r"^(__initcall__kmod_\w*?__)\d+_\d+_")
+EXPORTS = ".export_symbol"
+INITRAMFS = ".init.ramfs"
 
 
 @dataclass
@@ -60,7 +79,8 @@ def sections(blob: bytes, origin: str = "") -> List[Section]:
 
 
 def symbols(secs: List[Section]) -> List[Tuple[str, int, int, int, str]]:
-    """(name, value, size, info, section name) of every symbol, in order."""
+    """(name, value, size, info, section name) of every symbol, in table
+    order; a section symbol is named after its section."""
     out = []
     for s in secs:
         if s.type != SHT_SYMTAB:
@@ -71,7 +91,22 @@ def symbols(secs: List[Section]) -> List[Tuple[str, int, int, int, str]]:
                 "<IBBHQQ", s.data, off)
             nm = strtab[name:strtab.index(b"\0", name)].decode(errors="replace")
             where = secs[shndx].name if 0 < shndx < len(secs) else str(shndx)
+            if info & 0xF == STT_SECTION:
+                nm = where
+            nm = INITCALL_ID.sub(r"\1N_N_", nm)
             out.append((nm, value, size, info, where))
+    return out
+
+
+def relocations(secs: List[Section], sec: Section) -> List[Tuple[int, int, str, int]]:
+    """(offset, type, symbol name, addend) of a RELA section's entries."""
+    syms = symbols(secs)
+    out = []
+    for off in range(0, len(sec.data), 24):
+        r_offset, r_info, addend = struct.unpack_from("<QQq", sec.data, off)
+        idx = r_info >> 32
+        out.append((r_offset, r_info & 0xFFFFFFFF,
+                    syms[idx][0] if idx < len(syms) else f"#{idx}", addend))
     return out
 
 
@@ -86,40 +121,69 @@ def mask_bug_lines(data: bytes) -> bytes:
     return bytes(out)
 
 
-def _comparable(secs: List[Section], mask_lines: bool) -> Dict[str, bytes]:
-    """Contents that must match: allocated sections and their relocations,
-    keyed by name; the symbol table separately."""
-    out: Dict[str, bytes] = {}
+def mask_cpio_mtimes(data: bytes) -> bytes:
+    """A newc cpio archive with every header's mtime zeroed."""
+    out = bytearray(data)
+    off = 0
+    while off + 110 <= len(out) and out[off:off + 6] == b"070701":
+        fields = [int(out[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        out[off + 46:off + 54] = b"0" * 8          # field 5: c_mtime
+        name_end = off + 110 + fields[11]
+        data_at = (name_end + 3) & ~3
+        name = bytes(out[off + 110:name_end - 1])
+        off = (data_at + fields[6] + 3) & ~3
+        if name == b"TRAILER!!!":
+            break
+    return bytes(out)
+
+
+def _ignored(name: str, modules: bool) -> bool:
+    """Sections that never reach vmlinux: .discard.* (COMMON_DISCARDS), and
+    .export_symbol when there are no modules to export to."""
+    base = name[len(".rela"):] if name.startswith(".rela.") else name
+    return base.startswith(".discard") or (not modules and base == EXPORTS)
+
+
+def _comparable(secs: List[Section], modules: bool) -> Dict[str, object]:
+    """What must match, by section name: allocated sections' bytes (BUG lines
+    and cpio mtimes masked), relocations by symbol name."""
+    out: Dict[str, object] = {}
     for s in secs:
-        if s.type == SHT_SYMTAB or s.name in (".comment", ".shstrtab", ".strtab"):
+        if _ignored(s.name, modules):
             continue
-        if not (s.flags & SHF_ALLOC or s.type in (SHT_RELA, SHT_REL)):
-            continue  # notes, debug info
-        data = s.data
-        if mask_lines and s.name == "__bug_table":
-            data = mask_bug_lines(data)
-        out[s.name] = data
+        if s.type in (SHT_RELA, SHT_REL):
+            out[s.name] = relocations(secs, s) if s.type == SHT_RELA else s.data
+        elif s.flags & SHF_ALLOC:
+            data = s.data
+            if s.name == "__bug_table":
+                data = mask_bug_lines(data)
+            elif s.name == INITRAMFS:
+                data = mask_cpio_mtimes(data)
+            out[s.name] = data
     return out
 
 
-def compare_objects(ref: bytes, other: bytes, mask_lines: bool,
+def compare_objects(ref: bytes, other: bytes, modules: bool,
                     origin: str = "") -> Optional[str]:
-    """None when equal (after masking BUG line numbers); else what differs."""
+    """None when equal after the normalisations above; else what differs."""
     if ref == other:
         return None
     a, b = sections(ref, origin), sections(other, origin)
-    ca, cb = _comparable(a, mask_lines), _comparable(b, mask_lines)
+    ca, cb = _comparable(a, modules), _comparable(b, modules)
     if sorted(ca) != sorted(cb):
         only = sorted(set(ca) ^ set(cb))
         return f"sections differ: {', '.join(only)}"
     diff = [n for n in ca if ca[n] != cb[n]]
     if diff:
-        sizes = ", ".join(f"{n} ({len(ca[n])} vs {len(cb[n])} bytes)" for n in diff[:6])
-        return f"contents differ: {sizes}"
-    sa, sb = symbols(a), symbols(b)
+        return "contents differ: " + ", ".join(diff[:6])
+    # Section symbols only name relocation targets, compared above.
+    sa = sorted(x for x in symbols(a)
+                if not _ignored(x[4], modules) and x[3] & 0xF != STT_SECTION)
+    sb = sorted(x for x in symbols(b)
+                if not _ignored(x[4], modules) and x[3] & 0xF != STT_SECTION)
     if sa != sb:
-        changed = sorted({s[0] for s in set(sa) ^ set(sb)})
-        return f"symbols differ: {', '.join(changed[:8]) or '(order)'}"
+        changed = sorted({x[0] for x in set(sa) ^ set(sb)})
+        return f"symbols differ: {', '.join(changed[:8])}"
     return None
 
 
@@ -129,13 +193,27 @@ def linked_objects(build: Path) -> List[str]:
                          stderr=subprocess.PIPE, text=True)
     if res.returncode != 0:
         raise ZsdError(f"cannot list {build / 'vmlinux.a'}: {res.stderr.strip()}")
-    return res.stdout.split()
+    # A thin archive lists its members by path: absolute, or relative to it.
+    return [str(Path(m).relative_to(build)) if Path(m).is_absolute() else m
+            for m in res.stdout.split()]
+
+
+def disassembly_diff(ref: Path, other: Path, limit: int = 80) -> str:
+    """A unified diff of two objects' disassembly, for a person to read."""
+    def dis(p: Path) -> List[str]:
+        res = subprocess.run(["objdump", "-d", "-r", "--no-show-raw-insn", str(p)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return res.stdout.splitlines()[3:]  # the first lines name the file
+    lines = list(difflib.unified_diff(dis(ref), dis(other), str(ref), str(other),
+                                      lineterm="", n=2))
+    more = f"\n... {len(lines) - limit} more lines" if len(lines) > limit else ""
+    return "\n".join(lines[:limit]) + more
 
 
 @dataclass
 class Report:
     identical: int
-    masked: List[str]          # equal once BUG line numbers are masked
+    masked: List[str]          # equal after normalising (see the top)
     problems: List[str]        # what differs, one line each
 
     @property
@@ -143,8 +221,9 @@ class Report:
         return not self.problems
 
 
-def compare_builds(ref: Path, other: Path, mask_lines: bool = True) -> Report:
-    """Every object linked into ref's vmlinux against other's."""
+def compare_builds(ref: Path, other: Path, modules: bool) -> Report:
+    """Every object linked into ref's vmlinux against other's; `modules`:
+    the config has CONFIG_MODULES (exports count)."""
     ra, ob = linked_objects(ref), linked_objects(other)
     rep = Report(identical=0, masked=[], problems=[])
     if sorted(ra) != sorted(ob):
@@ -159,7 +238,7 @@ def compare_builds(ref: Path, other: Path, mask_lines: bool = True) -> Report:
         if x == y:
             rep.identical += 1
             continue
-        why = compare_objects(x, y, mask_lines, rel)
+        why = compare_objects(x, y, modules, rel)
         if why is None:
             rep.masked.append(rel)
         else:

@@ -32,7 +32,7 @@ done
 if [ -z "$expect" ]; then
 	[ ! -e $Z ]
 	zsd_ok $? "no $Z: no free policies in this kernel"
-	run_smoke unpatched
+	run_smoke smoke
 	exit $((zsd_fail > 0))
 fi
 

@@ -150,3 +150,17 @@ class BuildTest(unittest.TestCase):
         v = self.variant("plain")
         build.build(v, jobs=1)
         self.assertIsNone(build.modules_dir(v))
+
+    def test_seed_points_tool_records_at_the_copy(self) -> None:
+        self.frag.write_text("CONFIG_A=y\n")
+        one = self.tree(build.build(self.variant("one"), jobs=1))
+        cmd = one / "tools" / "objtool" / ".objtool.o.cmd"
+        cmd.parent.mkdir(parents=True)
+        cmd.write_text(f"cmd_{one}/tools/objtool/objtool.o := gcc -o {one}/tools/x.o\n")
+        os.utime(cmd, ns=(1_000_000_000, 1_000_000_000))
+        two = self.tree(build.build(self.variant("two"), jobs=1))
+        copied = two / "tools" / "objtool" / ".objtool.o.cmd"
+        self.assertEqual(copied.read_text(),
+                         f"cmd_{two}/tools/objtool/objtool.o := gcc -o {two}/tools/x.o\n")
+        self.assertEqual(copied.stat().st_mtime_ns, 1_000_000_000)
+        self.assertIn(str(one), cmd.read_text())

@@ -9,7 +9,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from zsdefer_lib import build, matrix, matrix_spec, metadata, sameobj, workflow
+from zsdefer_lib import build, matrix, matrix_spec, metadata, sameobj, tap, workflow
 from zsdefer_lib.errors import ZsdError
 from zsdefer_lib.matrix import CellResult
 from zsdefer_lib.variants import Variant
@@ -185,6 +185,23 @@ class TableTest(unittest.TestCase):
         self.assertIn("1 cells, 0 passed, 1 failed", got)
 
 
+    def test_known_failures_are_todo_until_they_pass(self) -> None:
+        notes: list = []
+        got = matrix.apply_todo(["ok - a", "not ok - objects same code: x differs"],
+                                {"objects same code": "kernel bug"}, notes)
+        self.assertEqual(got[1], "not ok - objects same code: x differs # TODO kernel bug")
+        self.assertEqual(notes, ["objects same code: kernel bug"])
+        t = tap.count(got)
+        self.assertEqual((t.passed, t.failed), (2, 0))
+        fixed = matrix.apply_todo(["ok - objects same code: all"],
+                                  {"objects same code": "kernel bug"}, [])
+        self.assertTrue(fixed[0].startswith("not ok - passes now, drop its todo"))
+        r = CellResult("off", "x86_64", "gcc-12", "PASS", "PASS", "PASS", 2, 0, 1,
+                       todo=notes)
+        self.assertIn("\n  todo: objects same code: kernel bug\n",
+                      matrix.render_table([r], []))
+
+
 class MetadataTest(unittest.TestCase):
     def test_build_metadata_names_everything(self) -> None:
         with tempfile.TemporaryDirectory() as d:
@@ -264,15 +281,17 @@ class WorkflowTest(unittest.TestCase):
         self.assertEqual(workflow.cells_listed(text), ["a", "b"])
 
 
-def _asm_object(d: Path, name: str, text_bytes: str, bug: str) -> bytes:
+def _asm_object(d: Path, name: str, text: str, bug: str, extra: str = "") -> bytes:
     src = d / f"{name}.s"
-    src.write_text(f".text\nf:\n\t.byte {text_bytes}\n"
+    src.write_text(f"{extra}\n.text\nf:\n{text}\n"
                    f".pushsection __bug_table,\"aw\"\n\t.byte {bug}\n.popsection\n")
     subprocess.run(["gcc", "-c", "-o", str(d / f"{name}.o"), str(src)], check=True)
     return (d / f"{name}.o").read_bytes()
 
 
 ENTRY = "1,0,0,0, 2,0,0,0, {line},0, 0,0"
+CODE = "\tnop\n\tcall g\n\tret"
+EXPORT = ".section .export_symbol,\"a\"\n__export_symbol_x:\n\t.quad f\n"
 
 
 class SameObjTest(unittest.TestCase):
@@ -280,19 +299,64 @@ class SameObjTest(unittest.TestCase):
         e1 = bytes([1, 0, 0, 0, 2, 0, 0, 0, 0x10, 0x01, 3, 0])
         e2 = bytes([1, 0, 0, 0, 2, 0, 0, 0, 0x20, 0x02, 3, 0])
         self.assertEqual(sameobj.mask_bug_lines(e1 * 2), sameobj.mask_bug_lines(e2 * 2))
-        self.assertNotEqual(sameobj.mask_bug_lines(e1), sameobj.mask_bug_lines(e1[:8] + e1[8:10] + b"\4\0"))
+        flags = e1[:10] + bytes([4, 0])
+        self.assertNotEqual(sameobj.mask_bug_lines(e1), sameobj.mask_bug_lines(flags))
         with self.assertRaises(ZsdError):
             sameobj.mask_bug_lines(e1[:10])
 
     def test_objects_equal_but_for_bug_lines(self) -> None:
         with tempfile.TemporaryDirectory() as d:
-            a = _asm_object(Path(d), "a", "0x90,0xc3", ENTRY.format(line=17))
-            b = _asm_object(Path(d), "b", "0x90,0xc3", ENTRY.format(line=19))
-            c = _asm_object(Path(d), "c", "0xc3,0x90", ENTRY.format(line=17))
+            a = _asm_object(Path(d), "a", CODE, ENTRY.format(line=17))
+            b = _asm_object(Path(d), "b", CODE, ENTRY.format(line=19))
+            flags = _asm_object(Path(d), "f", CODE, ENTRY.format(line=17)[:-3] + "1,0")
+            code = _asm_object(Path(d), "c", "\tcall g\n\tnop\n\tret",
+                               ENTRY.format(line=17))
         self.assertNotEqual(a, b)
-        self.assertIsNone(sameobj.compare_objects(a, b, mask_lines=True))
-        self.assertIn("__bug_table", sameobj.compare_objects(a, b, mask_lines=False) or "")
-        self.assertIn(".text", sameobj.compare_objects(a, c, mask_lines=True) or "")
+        self.assertIsNone(sameobj.compare_objects(a, b, modules=False))
+        self.assertIn("__bug_table", sameobj.compare_objects(a, flags, modules=False) or "")
+        self.assertIn(".text", sameobj.compare_objects(a, code, modules=False) or "")
+
+    def test_exports_count_only_with_modules(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            a = _asm_object(Path(d), "a", CODE, ENTRY.format(line=1))
+            b = _asm_object(Path(d), "b", CODE, ENTRY.format(line=1), extra=EXPORT)
+        # The export's symbol renumbers the table: relocations still match by name.
+        self.assertIsNone(sameobj.compare_objects(a, b, modules=False))
+        self.assertIn(".export_symbol", sameobj.compare_objects(a, b, modules=True) or "")
+
+    def test_initcall_names_lose_counter_and_line(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            a = _asm_object(Path(d), "a", CODE, ENTRY.format(line=1),
+                            extra=".data\n__initcall__kmod_m__5_10_fn6:\n\t.quad 0\n")
+            b = _asm_object(Path(d), "b", CODE, ENTRY.format(line=1),
+                            extra=".data\n__initcall__kmod_m__6_12_fn6:\n\t.quad 0\n")
+            c = _asm_object(Path(d), "c", CODE, ENTRY.format(line=1),
+                            extra=".data\n__initcall__kmod_m__6_12_gn6:\n\t.quad 0\n")
+        self.assertIsNone(sameobj.compare_objects(a, b, modules=False))
+        self.assertIn("symbols differ", sameobj.compare_objects(a, c, modules=False) or "")
+
+    def test_relocation_target_counts(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            a = _asm_object(Path(d), "a", CODE, ENTRY.format(line=1))
+            b = _asm_object(Path(d), "b", CODE.replace("call g", "call h"),
+                            ENTRY.format(line=1))
+        self.assertIn(".rela.text", sameobj.compare_objects(a, b, modules=False) or "")
+
+    def test_cpio_mtimes_are_masked(self) -> None:
+        from zsdefer_lib import cpio
+        import io
+
+        def archive(mtime: int) -> bytes:
+            buf = io.BytesIO()
+            cpio.write(buf, [cpio.directory("dev"), cpio.file("root/x", b"abc")])
+            raw = bytearray(buf.getvalue())
+            raw[46:54] = b"%08X" % mtime   # the first header's c_mtime
+            return bytes(raw)
+        self.assertEqual(sameobj.mask_cpio_mtimes(archive(1)),
+                         sameobj.mask_cpio_mtimes(archive(99)))
+        other = archive(1).replace(b"abc", b"abd")
+        self.assertNotEqual(sameobj.mask_cpio_mtimes(archive(1)),
+                            sameobj.mask_cpio_mtimes(other))
 
     def test_config_difference_leaves_our_symbols_out(self) -> None:
         ref = {"CONFIG_A": "y", "CONFIG_B": "y"}
