@@ -134,7 +134,8 @@ class CellRun:
     result: CellResult
     logs: Dict[str, str] = field(default_factory=dict)
     build_meta: Dict[str, object] = field(default_factory=dict)
-    checks: List[str] = field(default_factory=list)     # TAP lines
+    host_checks: List[str] = field(default_factory=list)  # TAP lines: sameobj
+    checks: List[str] = field(default_factory=list)       # TAP lines: the guest
 
 
 class Runner:
@@ -184,15 +185,18 @@ class Runner:
                 self._same_code(cell, run, cdir)
             if cell.boots and not self.build_only and v.arch in BOOTABLE_ARCHES:
                 self._boot(cell, run, cdir, dotconfig)
-            if run.checks:
-                run.checks = apply_todo(run.checks, cell.todo, res.todo)
-                t = tap.count(run.checks)
-                res.passed, res.failed = t.passed, t.failed
-                res.tests = PASS if t.failed == 0 and t.passed > 0 else FAIL
-                (cdir / "tests.log").write_text("\n".join(run.checks) + "\n")
+            host = apply_todo(run.host_checks, cell.todo, res.todo)
+            guest = apply_todo(run.checks, cell.todo, res.todo)
+            if host or guest:
+                th, tg = tap.count(host), tap.count(guest)
+                res.passed, res.failed = th.passed + tg.passed, th.failed + tg.failed
+                res.tests = PASS if res.failed == 0 and res.passed > 0 else FAIL
+                (cdir / "tests.log").write_text("\n".join(host + guest) + "\n")
                 run.logs.setdefault("tests", str(cdir / "tests.log"))
-                if res.tests == FAIL and not res.log:
-                    res.log = run.logs["tests"]
+                if not res.log and res.failed:
+                    # The log of the first failing kind of check.
+                    res.log = run.logs.get("sameobj", run.logs["tests"]) if th.failed \
+                        else run.logs["tests"]
         res.seconds = time.monotonic() - t0
         return run
 
@@ -200,21 +204,21 @@ class Runner:
         """The option-off proof: same .config (ours aside), same objects."""
         ref = self.matrix.select([cell.same_code_as])[0].variant.name
         if not self._build(ref):
-            run.checks.append(f"not ok - {ref}, the reference, did not build "
+            run.host_checks.append(f"not ok - {ref}, the reference, did not build "
                               f"(log {build_dir(ref) / build.LOG})")
             return
         a, b = build_dir(ref), build_dir(cell.variant.name)
         cfg = sameobj.config_difference(kconfig.parse((a / ".config").read_text()),
                                         kconfig.parse((b / ".config").read_text()),
                                         our_symbols())
-        run.checks.append(("ok" if not cfg else "not ok")
+        run.host_checks.append(("ok" if not cfg else "not ok")
                           + f" - .config equals {ref}'s, our symbols aside"
                           + (f": {'; '.join(cfg[:5])}" if cfg else ""))
         modules = kconfig.parse((b / ".config").read_text()).get("CONFIG_MODULES") == "y"
         try:
             rep = sameobj.compare_builds(a, b, modules)
         except ZsdError as exc:
-            run.checks.append(f"not ok - objects compared with {ref}'s: {exc}")
+            run.host_checks.append(f"not ok - objects compared with {ref}'s: {exc}")
             return
         lines = [f"{rep.identical} objects byte-identical"]
         lines += [f"{o}: equal once normalised (BUG lines, relocation order, exports "
@@ -229,13 +233,11 @@ class Runner:
         run.logs["sameobj"] = str(cdir / "sameobj.log")
         masked = (f", {len(rep.masked)} equal once normalised ({' '.join(rep.masked)})"
                   if rep.masked else "")
-        run.checks.append(("ok" if rep.ok else "not ok")
+        run.host_checks.append(("ok" if rep.ok else "not ok")
                           + f" - vmlinux objects same code as {ref}'s: "
                           + f"{rep.identical} identical{masked}"
                           + (f"; {len(rep.problems)} differ: {rep.problems[0]}"
                              if rep.problems else ""))
-        if not rep.ok and not run.result.log:
-            run.result.log = run.logs["sameobj"]
 
     def _boot(self, cell: Cell, run: CellRun, cdir: Path,
               dotconfig: kconfig.Values) -> None:
@@ -252,7 +254,7 @@ class Runner:
         spec = runner.RunSpec(
             kernel=build.kernel_image(v), command=guest_command(cell),
             workdir=cdir / "boot", cpus=cell.cpus, mem="2G", accel=self.accel,
-            timeout=self.timeout, swap="zram", swap_size="1G",
+            timeout=min(cell.timeout, self.timeout), swap="zram", swap_size="1G",
             env={"ZSDEFER_EXPECT_MODES": expected_free_mode(self.matrix, dotconfig),
                  "ZSDEFER_MODULES": " ".join(mods)},
             strict_log=False, quiet=True, initrd_extra=extra)

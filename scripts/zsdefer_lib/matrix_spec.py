@@ -35,6 +35,7 @@ class Cell:
     test: str = "smoke"       # smoke | suite | none (build only)
     size_mb: int = 256
     cpus: int = 2
+    timeout: float = 600.0    # seconds the guest may run
     same_code_as: str = ""    # the cell whose objects this one must equal
     enabled: bool = True
     description: str = ""
@@ -74,7 +75,11 @@ class Matrix:
         return out
 
     def ci_cells(self) -> List[Cell]:
-        return self.select(self.ci)
+        """The ci list's cells; a "!pattern" entry takes cells out again."""
+        drop = [p[1:] for p in self.ci if p.startswith("!")]
+        cells = self.select([p for p in self.ci if not p.startswith("!")])
+        self.select(drop)  # every exclusion must name a cell too
+        return [c for c in cells if not any(fnmatch.fnmatchcase(c.name, p) for p in drop)]
 
 
 def _need(spec: Dict[str, Any], key: str, where: str) -> Any:
@@ -160,6 +165,7 @@ def parse_cells(raw: List[Dict[str, Any]], modes: List[Mode],
             cells.append(Cell(name=name, variant=variant, test=test,
                               size_mb=int(spec.get("size_mb", 256)),
                               cpus=int(spec.get("cpus", 2)),
+                              timeout=float(spec.get("timeout", 600)),
                               same_code_as=spec.get("same_code_as", ""),
                               enabled=enabled,
                               description=spec.get("description", variant.description),

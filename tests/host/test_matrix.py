@@ -87,6 +87,15 @@ class DescriptionTest(unittest.TestCase):
                          ["CONFIG_ZSMALLOC_DEFER=y", "O_A=y", "O_B=y", "D_A=y"])
         self.assertEqual([c.name for c in m.ci_cells()], ["d-sync", "d-a", "d-b"])
 
+    def test_ci_list_takes_exclusions(self) -> None:
+        m = small_matrix([{"name": "x-{mode}", "each_mode": True, "fragments": ["f"],
+                           "modes": ["{mode}"], "boot_default": "{mode}"}],
+                         ci=["x-*", "!x-sync"])
+        self.assertEqual([c.name for c in m.ci_cells()], ["x-a", "x-b"])
+        bad = small_matrix([], ci=["!nothing"])
+        with self.assertRaises(ZsdError):
+            bad.ci_cells()
+
     def test_select_names_unknown_and_disabled_cells(self) -> None:
         m = small_matrix([{"name": "x-{mode}", "each_mode": True, "fragments": ["f"],
                            "modes": ["{mode}"], "boot_default": "{mode}"}])
