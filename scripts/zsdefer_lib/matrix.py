@@ -328,7 +328,7 @@ def cell_metadata(cell: Cell, run: CellRun, start: float) -> Dict[str, object]:
     return data
 
 
-def title(cells: List[Cell], run_dir: Path) -> List[str]:
+def title(cells: List[Cell], run_dir: Path, describe: str) -> List[str]:
     kv = ""
     for c in cells:
         kv = str(metadata.read(build_dir(c.variant.name) / metadata.FILE)
@@ -336,7 +336,7 @@ def title(cells: List[Cell], run_dir: Path) -> List[str]:
         if kv:
             break
     return [f"zsdefer config matrix: {len(cells)} cells; linux {kv or '?'}; "
-            f"zsdefer {metadata.git_describe()}",
+            f"zsdefer {describe}",
             f"logs and metadata.json per cell: {run_dir}", ""]
 
 
@@ -346,6 +346,7 @@ def run_matrix(matrix: Matrix, cells: List[Cell], args: argparse.Namespace) -> i
     latest = run_dir.parent / "latest"
     latest.unlink(missing_ok=True)
     latest.symlink_to(run_dir.name)
+    describe = metadata.git_describe()  # the code the run started with
     r = Runner(matrix, run_dir, accel=args.accel, timeout=args.timeout,
                build_only=args.build_only, jobs=args.jobs)
     results: List[CellResult] = []
@@ -362,7 +363,7 @@ def run_matrix(matrix: Matrix, cells: List[Cell], args: argparse.Namespace) -> i
         say(f"matrix [{i}/{len(cells)}] {cell.name}: build {res.build}, boot {res.boot}, "
             f"tests {_tests_cell(res)}, {fmt_time(res.seconds)}"
             + (f"; log {res.log}" if res.log else ""))
-    table = render_table(results, title(cells, run_dir))
+    table = render_table(results, title(cells, run_dir, describe))
     (run_dir / "table.txt").write_text(table)
     (run_dir / "results.json").write_text(
         json.dumps([asdict(x) for x in results], indent=2) + "\n")
