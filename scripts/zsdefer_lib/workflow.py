@@ -51,6 +51,8 @@ TAIL = """\
     steps:
       - run: apt-get update && apt-get install -y git make python3
       - uses: actions/checkout@v4
+      # git describe (metadata.json) refuses a checkout owned by another uid
+      - run: git config --global --add safe.directory "$GITHUB_WORKSPACE"
       - run: make deps
       - run: scripts/zsdefer matrix --only ${{ matrix.cell }}
       - uses: actions/upload-artifact@v4
