@@ -3,7 +3,7 @@
 ZSDEFER ?= /usr/bin/python3 scripts/zsdefer
 VARIANT ?= default
 
-.PHONY: all deps bench check check-host build image shellcheck help
+.PHONY: all deps bench check check-host build image matrix matrix-ci shellcheck help
 
 all: help
 
@@ -27,3 +27,11 @@ build: deps
 
 image: deps
 	$(ZSDEFER) image
+
+# The config matrix (configs/matrix.json): every cell, or the subset .ci/run
+# runs after `make check`.
+matrix: deps
+	$(ZSDEFER) matrix
+
+matrix-ci: deps
+	$(ZSDEFER) matrix --ci

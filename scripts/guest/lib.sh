@@ -55,13 +55,34 @@ zsd_wait_idle() {
 	done
 }
 
-# TAP helpers: zsd_ok COND DESC
+# zsd_load_modules "NAME...": modprobe each (a kernel with zsmalloc or zram
+# as modules; modules.dep comes with them in the initramfs).
+zsd_load_modules() {
+	for m in $1; do
+		modprobe "$m" || { echo "modprobe $m failed"; return 1; }
+	done
+}
+
+# zsd_check_drained WHAT (TAP): once idle, every deferred free has been
+# drained.
+zsd_check_drained() {
+	zsd_wait_idle
+	idle=$?
+	d=$(cat /sys/kernel/mm/zsmalloc/deferred)
+	r=$(cat /sys/kernel/mm/zsmalloc/drained)
+	[ $idle = 0 ] && [ "$d" = "$r" ]
+	zsd_ok $? "$1: idle, deferred $d == drained $r, pending $(cat /sys/kernel/mm/zsmalloc/pending)"
+}
+
+# TAP helpers: zsd_ok COND DESC; zsd_fail counts the failures.
 zsd_n=0
+zsd_fail=0
 zsd_ok() {
 	zsd_n=$((zsd_n + 1))
 	if [ "$1" = 0 ]; then
 		echo "ok $zsd_n - $2"
 	else
+		zsd_fail=$((zsd_fail + 1))
 		echo "not ok $zsd_n - $2"
 	fi
 }

@@ -98,6 +98,11 @@ def cmd_patch(args: argparse.Namespace) -> int:
     return patchset.main(args)
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from . import matrix
+    return matrix.main(args)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from . import bench
     return bench.compare_main(args)
@@ -120,7 +125,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_source)
 
     p = sub.add_parser("build", help="configure and build a kernel variant")
-    p.add_argument("--variant", default=variants.DEFAULT_VARIANT)
+    p.add_argument("--variant", default=variants.DEFAULT_VARIANT,
+                   help="a variant of configs/variants.json or a cell of "
+                        "configs/matrix.json")
     p.add_argument("-j", "--jobs", type=int, default=None, help="make -j (default nproc)")
     p.set_defaults(func=cmd_build)
 
@@ -168,6 +175,13 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_patch)
     from . import patchset
     patchset.add_args(p)
+
+
+    p = sub.add_parser("matrix", help="build, boot and test the config matrix "
+                       "(configs/matrix.json); print its table")
+    from . import matrix
+    matrix.add_args(p)
+    p.set_defaults(func=cmd_matrix)
 
     p = sub.add_parser("compare", help="print comparison tables from saved results")
     p.add_argument("files", nargs="+", metavar="RESULTS.json")

@@ -19,6 +19,10 @@ PACKAGES = [
     "shellcheck",                   # the tests lint our shell scripts
     "python3-ply", "python3-git",   # checkpatch's SPDX check (scripts/spdxcheck.py)
     "python3-docutils",             # the tests parse our reStructuredText
+    "kmod",                         # depmod, for the matrix's modules cell
+    "git",                          # git describe in each build's metadata.json
+    "clang", "lld", "llvm",         # the matrix's clang cell (LLVM=1)
+    "gcc-aarch64-linux-gnu",        # the matrix's arm64 cell
 ]
 
 

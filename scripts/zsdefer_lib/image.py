@@ -143,16 +143,41 @@ def base_image() -> Path:
     return image
 
 
-def run_image(base: Path, dest: Path, command: str, env: Dict[str, str]) -> Path:
-    """Base image + an archive with this run's command and settings."""
+def modules_archive(staging: Path) -> bytes:
+    """An uncompressed archive of a build's installed modules
+    (INSTALL_MOD_PATH=staging): lib/modules/RELEASE with modules.dep, for
+    busybox modprobe. modules_install's `build` link is left out."""
+    root = staging / "lib" / "modules"
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    if not any(p.suffix == ".ko" for p in files):
+        raise ZsdError(f"no modules (*.ko) under {root}")
+    dirs = {"lib", "lib/modules"}
+    for f in files:
+        parent = f.parent
+        while parent != staging:
+            dirs.add(str(parent.relative_to(staging)))
+            parent = parent.parent
+    entries = [cpio.directory(d) for d in sorted(dirs, key=lambda d: (d.count("/"), d))]
+    entries += [cpio.file(str(f.relative_to(staging)), f.read_bytes()) for f in files]
+    raw = io.BytesIO()
+    cpio.write(raw, entries)
+    return raw.getvalue()
+
+
+def run_image(base: Path, dest: Path, command: str, env: Dict[str, str],
+              extra: Iterable[bytes] = ()) -> Path:
+    """Base image + extra archives (modules) + an archive with this run's
+    command and settings; the kernel unpacks them in that order."""
     envtext = "".join(f"{k}={_shquote(v)}\n" for k, v in sorted(env.items()))
-    extra = io.BytesIO()
-    cpio.write(extra, [cpio.directory("zsdefer"),
-                       cpio.file("zsdefer/cmd", command.encode() + b"\n", 0o755),
-                       cpio.file("zsdefer/env", envtext.encode())])
+    cmd = io.BytesIO()
+    cpio.write(cmd, [cpio.directory("zsdefer"),
+                     cpio.file("zsdefer/cmd", command.encode() + b"\n", 0o755),
+                     cpio.file("zsdefer/env", envtext.encode())])
     with open(dest, "wb") as out, open(base, "rb") as src:
         shutil.copyfileobj(src, out)
-        out.write(extra.getvalue())
+        for archive in extra:
+            out.write(archive)
+        out.write(cmd.getvalue())
     return dest
 
 

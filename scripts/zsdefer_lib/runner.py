@@ -48,6 +48,7 @@ class RunSpec:
     env: Dict[str, str] = field(default_factory=dict)
     strict_log: bool = True
     quiet: bool = False
+    initrd_extra: List[bytes] = field(default_factory=list)  # e.g. modules
 
 
 @dataclass
@@ -149,7 +150,8 @@ def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
     spec.workdir.mkdir(parents=True, exist_ok=True)
     env = {"ZSDEFER_SWAP": spec.swap, "ZSDEFER_SWAP_SIZE": spec.swap_size,
            **spec.env}
-    initrd = image.run_image(base_image, spec.workdir / "initrd.cpio", spec.command, env)
+    initrd = image.run_image(base_image, spec.workdir / "initrd.cpio", spec.command, env,
+                             spec.initrd_extra)
     accel = qemu.choose_accel(spec.accel)
     _announce(accel)
     rc, out, silent = _boot(spec, accel, initrd)

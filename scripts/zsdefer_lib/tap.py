@@ -23,6 +23,11 @@ class Tally:
         return s + (f", {self.skipped} skipped" if self.skipped else "")
 
 
+def results(lines: Iterable[str]) -> List[str]:
+    """The TAP result lines ("ok ...", "not ok ...") among lines."""
+    return [x for x in lines if _LINE.match(x.rstrip("\n"))]
+
+
 def count(lines: Iterable[str]) -> Tally:
     """Count top-level TAP results; '# SKIP' counts as skipped, '# TODO'
     failures do not fail (as TAP says)."""

@@ -1,4 +1,5 @@
-"""Kernel variants, described as data in configs/variants.json."""
+"""Kernel variants, described as data in configs/variants.json (and the
+cells of configs/matrix.json, see matrix_spec.py)."""
 
 import json
 from dataclasses import dataclass, field
@@ -20,9 +21,19 @@ class Variant:
     arch: str = "x86_64"
     description: str = ""
     make_args: List[str] = field(default_factory=list)
+    compiler: str = "gcc"          # "gcc" or "clang" (LLVM=1), see arches.py
+    # Kconfig lines after the fragments (tuxmake's kconfig_add): the modes a
+    # matrix cell compiles in.
+    kconfig_add: List[str] = field(default_factory=list)
 
     def fragment_paths(self) -> List[Path]:
         return [REPO / "configs" / f for f in self.fragments]
+
+    @property
+    def tree_key(self) -> str:
+        """Build trees can seed each other only with the same key: the same
+        source tree, architecture and compiler."""
+        return f"{self.tree} {self.arch} {self.compiler}"
 
 
 def load(path: Path = VARIANTS_FILE) -> Dict[str, Variant]:
@@ -40,12 +51,25 @@ def load(path: Path = VARIANTS_FILE) -> Dict[str, Variant]:
                             tree=spec.get("tree", "patched"),
                             arch=spec.get("arch", "x86_64"),
                             description=spec.get("description", ""),
-                            make_args=list(spec.get("make_args", [])))
+                            make_args=list(spec.get("make_args", [])),
+                            compiler=spec.get("compiler", "gcc"))
+    return out
+
+
+def every() -> Dict[str, Variant]:
+    """configs/variants.json's variants and those the matrix cells define."""
+    from . import matrix_spec
+    out = load()
+    for name, v in matrix_spec.variants_of(matrix_spec.load(known_variants=out)).items():
+        if name in out and out[name] != v:
+            raise ZsdError(f"variant {name} is defined in both variants.json and "
+                           "matrix.json")
+        out[name] = v
     return out
 
 
 def get(name: str) -> Variant:
-    variants = load()
+    variants = every()
     if name not in variants:
         raise ZsdError(f"unknown variant {name!r}; known: "
                        + ", ".join(sorted(variants)), 2)

@@ -36,7 +36,7 @@ for m in $modes; do
 
 	# Integrity: MB of data through zram and back, every page checked.
 	swapstress -p 1 -s "$MB" -l 1 | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: integrity: /"
-	check_consistent "$m: after integrity"
+	zsd_check_drained "$m: after integrity"
 
 	# Teardown: unmap (frees pending in deferred modes), then reset zram at
 	# once; zs_destroy_pool must reach every pending zspage.
@@ -48,7 +48,7 @@ for m in $modes; do
 	z=$(nr_zspages)
 	[ "$(cat $Z/pending)" = 0 ] && [ "$z" = 0 ]
 	zsd_ok $? "$m: after reset nothing pending ($(cat $Z/pending)), nr_zspages $z"
-	check_consistent "$m: after reset"
+	zsd_check_drained "$m: after reset"
 	zram_remake
 	zsd_ok $? "$m: zram set up again"
 
@@ -99,7 +99,7 @@ for m in $modes; do
 		rc=$?
 		sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: hotplug: /" /tmp/hp.out | grep -v '^1\.\.'
 		zsd_ok $rc "$m: $n CPU offline/online cycles under swap load"
-		check_consistent "$m: after hotplug"
+		zsd_check_drained "$m: after hotplug"
 	else
 		echo "ok - $m: CPU hotplug # SKIP one CPU or no hotplug"
 	fi
@@ -110,7 +110,7 @@ done
 base=$(zsd_zram_mem)
 swapstress -p 2 -s "$SMB" -l 6 -r 2048 -m "$(echo "$modes" | tr ' ' ,)" -i 3000 |
 	sed "s/^\(not \)\{0,1\}ok [0-9]* - /&switch storm: /" | grep -v '^1\.\.'
-check_consistent "switch storm"
+zsd_check_drained "switch storm"
 mem=$(zsd_zram_mem)
 [ "$mem" -le $((base + 64 * $(nproc) * 4 * 4096)) ]
 zsd_ok $? "switch storm: zram memory back to baseline ($base -> $mem bytes)"

@@ -1,12 +1,14 @@
 """The build driver against a fake kernel tree (no kernel is built)."""
 
+import json
 import os
+import subprocess
 import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
 
-from zsdefer_lib import build
+from zsdefer_lib import build, image
 from zsdefer_lib.errors import ZsdError
 from zsdefer_lib.variants import Variant
 
@@ -18,6 +20,13 @@ olddefconfig:
 bzImage:
 \tmkdir -p $(O)/arch/x86/boot && echo image > $(O)/arch/x86/boot/bzImage
 \ttouch $(O)/vmlinux
+modules:
+\ttouch $(O)/modules.order
+modules_install:
+\tmkdir -p $(INSTALL_MOD_PATH)/lib/modules/6.12.0/kernel/mm
+\techo ko > $(INSTALL_MOD_PATH)/lib/modules/6.12.0/kernel/mm/zsmalloc.ko
+\techo 'kernel/mm/zsmalloc.ko:' > $(INSTALL_MOD_PATH)/lib/modules/6.12.0/modules.dep
+\tln -s $(O) $(INSTALL_MOD_PATH)/lib/modules/6.12.0/build
 broken:
 """
 
@@ -49,8 +58,11 @@ class BuildTest(unittest.TestCase):
             p.stop()
         self.tmp.cleanup()
 
-    def variant(self, name: str = "t") -> Variant:
-        return Variant(name=name, fragments=[str(self.frag)])
+    def variant(self, name: str = "t", **kw: object) -> Variant:
+        return Variant(name=name, fragments=[str(self.frag)], **kw)  # type: ignore[arg-type]
+
+    def tree(self, image: Path) -> Path:
+        return image.parents[3]
 
     def test_builds_and_returns_image(self) -> None:
         self.frag.write_text("CONFIG_ZSMALLOC_DEFER=y\n")
@@ -78,3 +90,77 @@ class BuildTest(unittest.TestCase):
             build.build(self.variant(), jobs=1)
         self.assertIn("zsdefer-build.log", str(cm.exception))
         self.assertIn("boom", str(cm.exception))
+
+    def test_kconfig_add_lands_and_is_checked(self) -> None:
+        self.frag.write_text("CONFIG_A=y\n")
+        image = build.build(self.variant(kconfig_add=["CONFIG_B=y"]), jobs=1)
+        self.assertIn("CONFIG_B=y", (self.tree(image) / ".config").read_text())
+        with self.assertRaises(ZsdError) as cm:
+            build.build(self.variant("u", kconfig_add=["CONFIG_UNMET=y"]), jobs=1)
+        self.assertIn("CONFIG_UNMET: asked y, got not set", str(cm.exception))
+
+    def test_seeds_from_the_closest_sibling(self) -> None:
+        self.frag.write_text("CONFIG_A=y\n")
+        one = self.tree(build.build(self.variant("one"), jobs=1))
+        two = self.tree(build.build(self.variant("two", kconfig_add=["CONFIG_B=y"]), jobs=1))
+        (one / "from-one.o").write_text("")
+        (two / "from-two.o").write_text("")
+        three = self.tree(build.build(self.variant("three", kconfig_add=["CONFIG_B=y"]),
+                                      jobs=1))
+        self.assertTrue((three / "from-two.o").is_file())
+        self.assertFalse((three / "from-one.o").is_file())
+        self.assertEqual(json.loads((three / "metadata.json").read_text())["seeded_from"],
+                         "two")
+
+    def test_no_seed_across_compilers(self) -> None:
+        self.frag.write_text("CONFIG_A=y\n")
+        one = self.tree(build.build(self.variant("one"), jobs=1))
+        (one / "marker.o").write_text("")
+        other = self.tree(build.build(self.variant("cl", compiler="clang"), jobs=1))
+        self.assertFalse((other / "marker.o").is_file())
+        self.assertEqual((other / build.TREE_MARK).read_text().split(),
+                         ["patched", "x86_64", "clang"])
+
+    def test_metadata_of_a_passing_build(self) -> None:
+        self.frag.write_text("CONFIG_A=y\n")
+        image = build.build(self.variant("m"), jobs=1)
+        data = json.loads((self.tree(image) / "metadata.json").read_text())
+        self.assertEqual(data["result"], "pass")
+        self.assertIn("bzImage", data["make"])
+        self.assertEqual(data["reproduce"], "scripts/zsdefer build --variant m")
+
+    def test_modules_are_built_installed_and_packed(self) -> None:
+        self.frag.write_text("CONFIG_MODULES=y\n")
+        v = self.variant("mods")
+        build.build(v, jobs=1)
+        staging = build.modules_dir(v)
+        self.assertIsNotNone(staging)
+        assert staging is not None
+        archive = image.modules_archive(staging)
+        listing = subprocess.run(["cpio", "-it", "--quiet"], input=archive,
+                                 stdout=subprocess.PIPE, check=True).stdout.decode()
+        self.assertIn("lib/modules/6.12.0/kernel/mm/zsmalloc.ko", listing.split())
+        self.assertIn("lib/modules/6.12.0/modules.dep", listing.split())
+        self.assertNotIn("lib/modules/6.12.0/build", listing.split())
+
+    def test_a_seed_does_not_bring_its_modules(self) -> None:
+        self.frag.write_text("CONFIG_MODULES=y\n")
+        build.build(self.variant("mods"), jobs=1)
+        self.frag.write_text("CONFIG_A=y\n")
+        v = self.variant("plain")
+        build.build(v, jobs=1)
+        self.assertIsNone(build.modules_dir(v))
+
+    def test_seed_points_tool_records_at_the_copy(self) -> None:
+        self.frag.write_text("CONFIG_A=y\n")
+        one = self.tree(build.build(self.variant("one"), jobs=1))
+        cmd = one / "tools" / "objtool" / ".objtool.o.cmd"
+        cmd.parent.mkdir(parents=True)
+        cmd.write_text(f"cmd_{one}/tools/objtool/objtool.o := gcc -o {one}/tools/x.o\n")
+        os.utime(cmd, ns=(1_000_000_000, 1_000_000_000))
+        two = self.tree(build.build(self.variant("two"), jobs=1))
+        copied = two / "tools" / "objtool" / ".objtool.o.cmd"
+        self.assertEqual(copied.read_text(),
+                         f"cmd_{two}/tools/objtool/objtool.o := gcc -o {two}/tools/x.o\n")
+        self.assertEqual(copied.stat().st_mtime_ns, 1_000_000_000)
+        self.assertIn(str(one), cmd.read_text())

@@ -23,7 +23,8 @@ class CliTest(unittest.TestCase):
     def test_help_lists_subcommands(self) -> None:
         res = subprocess.run([str(ZSDEFER), "--help"], stdout=subprocess.PIPE, text=True)
         self.assertEqual(res.returncode, 0)
-        for sub in ("deps", "source", "build", "image", "run", "check", "bench", "patch"):
+        for sub in ("deps", "source", "build", "image", "run", "check", "bench", "patch",
+                    "matrix"):
             self.assertIn(sub, res.stdout)
 
     def test_unknown_subcommand_is_usage_error(self) -> None:
@@ -47,6 +48,23 @@ class CliTest(unittest.TestCase):
     def test_bad_cpu_count(self) -> None:
         rc, _, err = run_cli("run", "--cpus", "0", "--", "true")
         self.assertEqual(rc, 2)
+
+    def test_matrix_unknown_cell_is_usage_error(self) -> None:
+        rc, _, err = run_cli("matrix", "--only", "no-such-cell")
+        self.assertEqual(rc, 2)
+        self.assertIn("no cell matches 'no-such-cell'", err)
+
+    def test_matrix_ci_and_only_exclude_each_other(self) -> None:
+        rc, _, err = run_cli("matrix", "--ci", "--only", "off")
+        self.assertEqual(rc, 2)
+        self.assertIn("exclude each other", err)
+
+    def test_matrix_list_marks_ci_and_disabled_cells(self) -> None:
+        rc, out, _ = run_cli("matrix", "--list")
+        self.assertEqual(rc, 0)
+        rows = {line.split()[0]: line.split()[1] for line in out.splitlines()}
+        self.assertEqual(rows["off"], "ci")
+        self.assertEqual(rows["mode-hbuf-cb"], "disabled")
 
     def test_variants_file_is_consistent(self) -> None:
         vs = variants.load()
