@@ -58,30 +58,41 @@ def _mark(tree: Path) -> str:
     return " ".join(words)
 
 
-def config_distance(requested: kconfig.Values, dotconfig: kconfig.Values) -> int:
-    """How many requested symbols a tree's .config has otherwise: a rough
-    measure of what Kbuild would rebuild after seeding from that tree."""
-    return len(kconfig.missing(requested, dotconfig))
+def config_distance(a: kconfig.Values, b: kconfig.Values) -> int:
+    """Symbols two .configs set differently (unset counting as n): a
+    measure of what Kbuild would rebuild after seeding one from the other."""
+    return sum(1 for k in set(a) | set(b) if a.get(k, "n") != b.get(k, "n"))
 
 
-def _seed(variant: Variant, out: Path, requested: kconfig.Values) -> str:
-    """Copy the build tree of the closest sibling with the same tree key;
-    return its name ("" when none)."""
+def _probe_config(variant: Variant, src: Path, out: Path) -> kconfig.Values:
+    """The .config the variant will have, made in a scratch directory."""
+    probe = out.with_name(out.name + ".probe")
+    shutil.rmtree(probe, ignore_errors=True)
+    probe.mkdir(parents=True)
+    try:
+        configure(variant, src, probe, probe / LOG)
+        return kconfig.parse((probe / ".config").read_text(), str(probe))
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+
+
+def _seed(variant: Variant, src: Path, out: Path) -> str:
+    """Copy the build tree of the sibling with the same tree key whose
+    .config is closest to the variant's; return its name ("" when none)."""
     parent = out.parent
     if not parent.is_dir():
         return ""
-    cands = []
-    for cand in sorted(parent.iterdir()):
-        if (cand != out and (cand / TREE_MARK).is_file()
-                and _mark(cand) == variant.tree_key
-                and (cand / "vmlinux").is_file() and (cand / ".config").is_file()):
-            dotconfig = kconfig.parse((cand / ".config").read_text(), str(cand))
-            cands.append((config_distance(requested, dotconfig), cand.name, cand))
+    cands = [c for c in sorted(parent.iterdir())
+             if c != out and (c / TREE_MARK).is_file() and _mark(c) == variant.tree_key
+             and (c / "vmlinux").is_file() and (c / ".config").is_file()]
     if not cands:
         return ""
-    dist, _, best = min(cands)
+    want = _probe_config(variant, src, out)
+    dist, _, best = min((config_distance(want, kconfig.parse((c / ".config").read_text(),
+                                                             str(c))), c.name, c)
+                        for c in cands)
     say(f"build {variant.name}: seeding from {best.name}'s tree "
-        f"({dist} requested symbols differ)")
+        f"(.configs differ in {dist} symbols)")
     tmp = out.with_name(out.name + ".seeding")
     shutil.rmtree(tmp, ignore_errors=True)
     subprocess.run(["cp", "-a", str(best), str(tmp)], check=True)
@@ -136,9 +147,7 @@ def build(variant: Variant, jobs: Optional[int] = None) -> Path:
     """Build the variant's boot image (and modules); return the image's path."""
     src = source.tree_for(variant.tree)
     out = build_dir(variant.name)
-    requested = kconfig.merge(variant.fragment_paths())
-    requested.update(kconfig.parse("\n".join(variant.kconfig_add), "kconfig_add"))
-    seeded = _seed(variant, out, requested) if not out.exists() else ""
+    seeded = _seed(variant, src, out) if not out.exists() else ""
     out.mkdir(parents=True, exist_ok=True)
     (out / TREE_MARK).write_text(variant.tree_key + "\n")
     log = out / LOG

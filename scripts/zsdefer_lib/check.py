@@ -95,7 +95,8 @@ def guest_suite(suite: GuestSuite, args: argparse.Namespace) -> tap.Tally:
     spec = runner.RunSpec(
         kernel=build.kernel_image(variant), command=suite.command.format(cpus=suite.cpus),
         workdir=runner.default_workdir(f"check-{suite.name}"), cpus=suite.cpus,
-        mem=suite.mem, accel=args.accel, timeout=min(suite.timeout, args.timeout),
+        mem=suite.mem, accel=args.accel, timeout=(suite.timeout if args.timeout is None
+                                           else min(suite.timeout, args.timeout)),
         swap=suite.swap, swap_size=suite.swap_size,
         swap_disk_bytes=(runner.host_disk_bytes(suite.swap_size)
                          if suite.swap == "zswap" else 0))

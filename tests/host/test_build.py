@@ -112,6 +112,23 @@ class BuildTest(unittest.TestCase):
         self.assertEqual(json.loads((three / "metadata.json").read_text())["seeded_from"],
                          "two")
 
+    def test_seed_is_not_a_tree_with_more_switched_on(self) -> None:
+        """A tree with extra symbols on (a debug tree: KASAN and co.) is not
+        close to a variant that only leaves them unset."""
+        self.frag.write_text("CONFIG_A=y\n")
+        dbg = self.tree(build.build(self.variant("a-debug", kconfig_add=["CONFIG_KASAN=y"]),
+                                    jobs=1))
+        plain = self.tree(build.build(self.variant("b-plain"), jobs=1))
+        (dbg / "from-debug.o").write_text("")
+        (plain / "from-plain.o").write_text("")
+        new = self.tree(build.build(self.variant("c-new"), jobs=1))
+        self.assertTrue((new / "from-plain.o").is_file())
+        self.assertFalse((new / "from-debug.o").is_file())
+
+    def test_config_distance_counts_both_sides(self) -> None:
+        self.assertEqual(build.config_distance({"A": "y"}, {"A": "y", "K": "y"}), 1)
+        self.assertEqual(build.config_distance({"A": "y", "B": "n"}, {"A": "m"}), 1)
+
     def test_no_seed_across_compilers(self) -> None:
         self.frag.write_text("CONFIG_A=y\n")
         one = self.tree(build.build(self.variant("one"), jobs=1))

@@ -88,3 +88,28 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("apt-get install -y qemu-system-x86", out)
         self.assertIn("not root", err)
+
+
+class CheckTimeoutTest(unittest.TestCase):
+    def test_check_keeps_each_suites_time_limit(self) -> None:
+        import contextlib as cl
+        from unittest import mock
+        from zsdefer_lib import check
+        from zsdefer_lib.errors import ZsdError
+        seen = []
+
+        def fake_run(spec, *_a):  # type: ignore[no-untyped-def]
+            seen.append(spec.timeout)
+            raise ZsdError("not booting in a unit test")
+        debug = next(s for s in check.GUEST_SUITES if s.name == "debug")
+        for argv, want in ((["check"], debug.timeout), (["check", "--timeout", "60"], 60.0)):
+            args = cli.parser().parse_args(argv)
+            with mock.patch.object(check.runner, "run", side_effect=fake_run), \
+                    mock.patch.object(check.build, "kernel_image", return_value=Path("/k")), \
+                    mock.patch.object(check.image, "base_image", return_value=Path("/i")), \
+                    mock.patch.object(check.runner, "default_workdir",
+                                      return_value=Path("/nonexistent")), \
+                    cl.redirect_stdout(io.StringIO()):
+                check.guest_suite(debug, args)
+            self.assertEqual(seen[-1], want)
+        self.assertGreater(debug.timeout, 900)
