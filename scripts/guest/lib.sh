@@ -31,17 +31,6 @@ zsd_zram_mem() {
 	read -r _ _ mem _ </sys/block/zram0/mm_stat && echo "$mem"
 }
 
-# check_consistent WHAT: once idle, every deferred free has been drained
-# (deferred == drained, nothing pending); TAP line named WHAT.
-check_consistent() {
-	zsd_wait_idle
-	idle=$?
-	d=$(cat /sys/kernel/mm/zsmalloc/deferred)
-	r=$(cat /sys/kernel/mm/zsmalloc/drained)
-	[ $idle = 0 ] && [ "$d" = "$r" ]
-	zsd_ok $? "$1: idle, deferred $d == drained $r, pending $(cat /sys/kernel/mm/zsmalloc/pending)"
-}
-
 # zsd_wait_idle: wait (10 s at most) until no deferred free is pending;
 # non-zero if it never drains. A kernel without our code has nothing pending.
 zsd_wait_idle() {

@@ -106,19 +106,13 @@ def header(meta: Dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def sweep_table(metric: Metric, by_size: Dict[int, Dict[str, List[float]]],
-                baseline: str) -> str:
-    """Medians by size, one column per mode, each against the baseline's
-    median at that size (positive is better, `*` when Welch's test on the
-    samples says significant)."""
-    names: List[str] = []
-    for cols in by_size.values():
-        names += [c for c in cols if c not in names]
-    names = [baseline] + [n for n in names if n != baseline]
-    lines = [f"{metric.name} ({metric.unit}), median by size; against {baseline}",
-             f"{'size MB':<9}" + "".join(f"{n[:COL - 1]:>{COL}}" for n in names)]
-    for size in sorted(by_size):
-        cols = by_size[size]
+def _median_rows(metric: Metric, rows: Dict[str, Dict[str, List[float]]],
+                 names: List[str], baseline: str, label_w: int) -> List[str]:
+    """One line per row: each column's median against the baseline's median
+    in that row (positive is better, `*` when Welch's test on the samples
+    says significant); `-` where the column or the baseline is missing."""
+    out = []
+    for label, cols in rows.items():
         cells = []
         for n in names:
             if n not in cols or baseline not in cols:
@@ -127,7 +121,27 @@ def sweep_table(metric: Metric, by_size: Dict[int, Dict[str, List[float]]],
             base, med = statistics.median(cols[baseline]), statistics.median(cols[n])
             star = n != baseline and significant(cols[baseline], cols[n])
             cells.append(_cell(med, gain(base, med, metric.lower_is_better), star))
-        lines.append(f"{size:<9}" + "".join(f"{x:>{COL}}" for x in cells))
+        out.append(f"{label:<{label_w}}" + "".join(f"{x:>{COL}}" for x in cells))
+    return out
+
+
+def _column_names(rows: Dict[str, Dict[str, List[float]]]) -> List[str]:
+    names: List[str] = []
+    for cols in rows.values():
+        names += [c for c in cols if c not in names]
+    return names
+
+
+def sweep_table(metric: Metric, by_size: Dict[int, Dict[str, List[float]]],
+                baseline: str) -> str:
+    """Medians by size, one column per mode, each against the baseline's
+    median at that size."""
+    rows = {str(size): by_size[size] for size in sorted(by_size)}
+    names = _column_names(rows)
+    names = [baseline] + [n for n in names if n != baseline]
+    lines = [f"{metric.name} ({metric.unit}), median by size; against {baseline}",
+             f"{'size MB':<9}" + "".join(f"{n[:COL - 1]:>{COL}}" for n in names)]
+    lines += _median_rows(metric, rows, names, baseline, 9)
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -206,21 +220,9 @@ def overview_table(metric: Metric, rows: Dict[str, Dict[str, List[float]]],
                    baseline: str) -> str:
     """One line per row (a data point): each column's median, and its change
     against the baseline's median, marked as in mmtests_table."""
-    names: List[str] = []
-    for cols in rows.values():
-        names += [c for c in cols if c not in names]
+    names = _column_names(rows)
     label_w = max([len(r) for r in rows] + [4]) + 1
     lines = [f"{metric.name} ({metric.unit}), median",
              " " * label_w + "".join(f"{n[:COL - 1]:>{COL}}" for n in names)]
-    for label, cols in rows.items():
-        base = stats.summary(cols[baseline])["Median"] if baseline in cols else 0.0
-        cells = []
-        for c in names:
-            if c not in cols:
-                cells.append(f"{'-':>{COL}}")
-                continue
-            med = stats.summary(cols[c])["Median"]
-            star = c != baseline and baseline in cols and significant(cols[baseline], cols[c])
-            cells.append(f"{_cell(med, gain(base, med, metric.lower_is_better), star):>{COL}}")
-        lines.append(f"{label:<{label_w}}" + "".join(cells))
+    lines += _median_rows(metric, rows, names, baseline, label_w)
     return "\n".join(line.rstrip() for line in lines)

@@ -8,6 +8,7 @@ profile.py, as `zsdefer compare` and `zsdefer profile` print them.
 """
 
 import dataclasses
+import statistics
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,11 +111,6 @@ def headline(records: Records) -> Records:
             if r["workload"] == "munmap" and r["swap"] == "zram"]
 
 
-def _median(xs: List[float]) -> float:
-    return sorted(xs)[len(xs) // 2] if len(xs) % 2 else sum(
-        sorted(xs)[len(xs) // 2 - 1:len(xs) // 2 + 1]) / 2
-
-
 def summary(records: Records) -> List[str]:
     """Per policy, the range over every data point of its munmap and release
     speedups and its CPU change against sync (medians)."""
@@ -126,9 +122,9 @@ def summary(records: Records) -> List[str]:
     for m in modes:
         cells = []
         for name in ("munmap", "release", "cpu"):
-            vals = [_median(c["sync"]) / _median(c[m]) if name != "cpu"
-                    else 100.0 * (_median(c[m]) - _median(c["sync"])) / _median(c["sync"])
-                    for c in per[name].values() if m in c and "sync" in c and _median(c[m])]
+            vals = [statistics.median(c["sync"]) / statistics.median(c[m]) if name != "cpu"
+                    else 100.0 * (statistics.median(c[m]) - statistics.median(c["sync"])) / statistics.median(c["sync"])
+                    for c in per[name].values() if m in c and "sync" in c and statistics.median(c[m])]
             if not vals:
                 cells.append("-")
             elif name == "cpu":

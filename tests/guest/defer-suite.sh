@@ -69,7 +69,7 @@ for m in $modes; do
 	else
 		echo "ok - $m: slot reuse # SKIP no $H (kernel without the KUnit suite)"
 	fi
-	check_consistent "$m: after slot reuse"
+	zsd_check_drained "$m: after slot reuse"
 	swapoff /dev/zram0
 	zsd_wait_idle
 	read -r orig _ </sys/block/zram0/mm_stat
