@@ -122,9 +122,10 @@ def summary(records: Records) -> List[str]:
     for m in modes:
         cells = []
         for name in ("munmap", "release", "cpu"):
-            vals = [statistics.median(c["sync"]) / statistics.median(c[m]) if name != "cpu"
-                    else 100.0 * (statistics.median(c[m]) - statistics.median(c["sync"])) / statistics.median(c["sync"])
-                    for c in per[name].values() if m in c and "sync" in c and statistics.median(c[m])]
+            pairs = [(statistics.median(c["sync"]), statistics.median(c[m]))
+                     for c in per[name].values() if m in c and "sync" in c]
+            vals = [100.0 * (mine - sync) / sync if name == "cpu" else sync / mine
+                    for sync, mine in pairs if mine]
             if not vals:
                 cells.append("-")
             elif name == "cpu":
