@@ -3,11 +3,12 @@
  * Deferred frees on behalf of zsmalloc's users: the hbuf-cb free policy.
  *
  * A user (zram, zswap) that wants its whole free path, not only zs_free(),
- * taken off the caller's critical path embeds a struct zs_free_cb with its
- * free callback and offers each free to zs_free_cb_push(). When the active
- * zsmalloc free policy takes it, the value is appended to a per-CPU buffer
- * and @free runs later from a worker (or from a drain); otherwise the
- * caller frees synchronously, as without this API.
+ * taken off the caller's critical path embeds a struct zs_free_cb, sets
+ * its free callback with zs_free_cb_init() and offers each free to
+ * zs_free_cb_push(). When the active zsmalloc free policy takes it, the
+ * value is appended to a per-CPU buffer and @free runs later from a worker
+ * (or from a drain); otherwise the caller frees synchronously, as without
+ * this API.
  *
  * The value is the caller's: an index, a pointer. The caller must make
  * sure that whatever @free does with it later is still right then: e.g.
@@ -20,6 +21,8 @@
 #include <linux/kconfig.h>
 #include <linux/types.h>
 
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+
 /**
  * struct zs_free_cb - a zsmalloc user's deferred free
  * @free: frees what @val names. Called from a worker or a drain, in
@@ -28,13 +31,47 @@
  *	nothing left to free (e.g. zram's slot was written again meanwhile),
  *	counted in /sys/kernel/mm/zsmalloc/stale.
  *
- * Must stay valid until zs_free_cb_drain() returned after the last push.
+ * Set up with zs_free_cb_init(). Must stay valid until zs_free_cb_drain()
+ * returned after the last push.
  */
 struct zs_free_cb {
 	bool (*free)(struct zs_free_cb *cb, unsigned long val);
 };
 
+static inline void zs_free_cb_init(struct zs_free_cb *cb,
+				   bool (*free)(struct zs_free_cb *cb,
+						unsigned long val))
+{
+	cb->free = free;
+}
+
+#else
+
+/*
+ * Empty without hbuf-cb, as struct lock_class_key is without lockdep: a
+ * user embedding it keeps its size and code, and its callback, only
+ * named in zs_free_cb_init(), is discarded by the compiler.
+ */
+struct zs_free_cb { };
+
+static inline void zs_free_cb_init(struct zs_free_cb *cb,
+				   bool (*free)(struct zs_free_cb *cb,
+						unsigned long val))
+{
+}
+
+#endif
+
 #if IS_ENABLED(CONFIG_ZSMALLOC_DEFER_HBUF_CB) && IS_REACHABLE(CONFIG_ZSMALLOC)
+
+/*
+ * Whether zs_free_cb_push() can ever take a value, known at build time: a
+ * user's bookkeeping for pending frees compiles away where it cannot.
+ */
+static inline bool zs_free_cb_available(void)
+{
+	return true;
+}
 
 /*
  * Returns true if @val was taken and @cb->free(@cb, @val) will run later,
@@ -47,6 +84,11 @@ bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val);
 void zs_free_cb_drain(struct zs_free_cb *cb);
 
 #else
+
+static inline bool zs_free_cb_available(void)
+{
+	return false;
+}
 
 static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
 {
