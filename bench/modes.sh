@@ -66,6 +66,17 @@ echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocks
 [ -z "$want_probe" ] || [ "$probe" != absent ] || { echo "# no ceiling probe here"; exit 1; }
 cat >/tmp/plan
 
+# The deferral counters around a measurement: how many frees each mode
+# deferred and how many it had to do synchronously (no buffer, pending
+# limit), appended to the result line as deferred= and fallbacks=.
+counters() {
+	[ -r $Z/deferred ] && echo "$(cat $Z/deferred) $(cat $Z/fallbacks)"
+}
+delta() {
+	[ -n "$1" ] && [ -n "$2" ] &&
+		echo "$1 $2" | awk '{ printf " deferred=%d fallbacks=%d", $3 - $1, $4 - $2 }'
+}
+
 set -f # plan lines are split into words, never globbed
 r=0
 while [ $r -lt "$rounds" ]; do
@@ -90,6 +101,7 @@ while [ $r -lt "$rounds" ]; do
 				[ "$m" = sync ] || armed=1
 			fi
 			zsd_wait_idle || { echo "# $m: pending never drained"; exit 1; }
+			c0=$(counters)
 			read -r t0 _ </proc/uptime
 			# shellcheck disable=SC2086 # the plan line is a command and its words
 			line=$($work </dev/null) || {
@@ -97,7 +109,7 @@ while [ $r -lt "$rounds" ]; do
 				exit 1
 			}
 			read -r t1 _ </proc/uptime
-			echo "$line mode=$m round=$r armed=$armed wall_s=$(echo "$t1 $t0" | awk '{ print $1 - $2 }')"
+			echo "$line mode=$m round=$r armed=$armed wall_s=$(echo "$t1 $t0" | awk '{ print $1 - $2 }')$(delta "$c0" "$(counters)")"
 		done
 	done </tmp/plan
 done

@@ -125,8 +125,17 @@ static long long wait_below(enum zsd_swap s, long long max_pages, long long max_
 
 		if (ok && now.pages <= max_pages && now.mem <= max_mem)
 			return (long long)dt;
-		if (dt > (uint64_t)timeout_ms * 1000000ULL)
+		if (dt > (uint64_t)timeout_ms * 1000000ULL) {
+			char pend[32] = "-";
+
+			zsd_read_file("/sys/kernel/mm/zsmalloc/pending", pend, sizeof(pend));
+			pend[strcspn(pend, "\n")] = 0;
+			fprintf(stderr, "%s after %u ms: %lld pages (want <= %lld), "
+				"%lld bytes (want <= %lld), zsmalloc pending %s\n",
+				zsd_swap_name(s), timeout_ms, ok ? now.pages : -1, max_pages,
+				ok ? now.mem : -1, max_mem, pend);
 			return -1;
+		}
 		usleep(200);
 	}
 }
