@@ -75,6 +75,9 @@ DECLARE_STATIC_KEY_FALSE(zs_defer_active);
 /* On once a mode with free_handle was selected; stays on, like the above */
 DECLARE_STATIC_KEY_FALSE(zs_defer_handle_active);
 
+/* On once a mode with push was selected; stays on. Users test it inline. */
+DECLARE_STATIC_KEY_FALSE(zs_free_cb_active);
+
 static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
 			      struct zspage *zspage);
 static bool __zs_defer_handle(struct zs_pool *pool, unsigned long handle);

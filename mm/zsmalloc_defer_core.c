@@ -76,8 +76,13 @@ DEFINE_STATIC_KEY_FALSE(zs_defer_active);
 /* Enabled once a mode with a free_handle callback was selected */
 DEFINE_STATIC_KEY_FALSE(zs_defer_handle_active);
 
-/* Enabled once a mode with a push callback was selected */
-static DEFINE_STATIC_KEY_FALSE(zs_defer_cb_active);
+/*
+ * Enabled once a mode with a push callback was selected; tested inline in
+ * zsmalloc's users (zs_free_cb_push()), so that they pay no call per free
+ * in a kernel that never chose such a mode.
+ */
+DEFINE_STATIC_KEY_FALSE(zs_free_cb_active);
+EXPORT_SYMBOL_GPL(zs_free_cb_active);
 
 /* Serializes mode switches (free_mode writers, boot, unload, KUnit) */
 static DEFINE_MUTEX(zs_defer_switch_lock);
@@ -246,7 +251,7 @@ static void zs_defer_probe_arm(void)
 	static struct static_key_false *const keys[] = {
 		[ZS_PROBE_TEARDOWN] = &zs_defer_active,
 		[ZS_PROBE_ZS_FREE] = &zs_defer_handle_active,
-		[ZS_PROBE_NOTIFY] = &zs_defer_cb_active,
+		[ZS_PROBE_NOTIFY] = &zs_free_cb_active,
 	};
 
 	if (zs_defer_probe == ZS_PROBE_NONE)
@@ -527,7 +532,7 @@ static int zs_defer_switch(const struct zs_defer_ops *new)
 		static_branch_enable(&zs_defer_handle_active);
 	/* And one for zs_free_cb_push(), zsmalloc users' whole frees */
 	if (new->push)
-		static_branch_enable(&zs_defer_cb_active);
+		static_branch_enable(&zs_free_cb_active);
 
 	/* Wait out zs_free()s that read the old mode, then empty it */
 	synchronize_rcu();

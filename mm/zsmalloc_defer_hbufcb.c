@@ -63,13 +63,12 @@ static bool push_hbufcb(struct zs_free_cb *cb, unsigned long val)
 			   val);
 }
 
-bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
+/* zs_free_cb_push() once zs_free_cb_active is armed */
+bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
 {
 	const struct zs_defer_ops *ops;
 	bool taken = false;
 
-	if (!static_branch_unlikely(&zs_defer_cb_active))
-		return false;
 	if (zs_defer_probing(ZS_PROBE_NOTIFY))
 		return true;
 
@@ -81,7 +80,7 @@ bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
 	preempt_enable();
 	return taken;
 }
-EXPORT_SYMBOL_GPL(zs_free_cb_push);
+EXPORT_SYMBOL_GPL(__zs_free_cb_push);
 
 /*
  * Values are only ever pushed while hbuf-cb is active, and a switch away

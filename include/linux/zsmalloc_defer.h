@@ -18,6 +18,7 @@
 #ifndef _LINUX_ZSMALLOC_DEFER_H
 #define _LINUX_ZSMALLOC_DEFER_H
 
+#include <linux/jump_label.h>
 #include <linux/kconfig.h>
 #include <linux/types.h>
 
@@ -73,12 +74,21 @@ static inline bool zs_free_cb_available(void)
 	return true;
 }
 
+DECLARE_STATIC_KEY_FALSE(zs_free_cb_active);
+bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val);
+
 /*
  * Returns true if @val was taken and @cb->free(@cb, @val) will run later,
  * false if the caller must free now. Any context that may call zs_free();
- * the values are stored without a lock, with preemption disabled.
+ * the values are stored without a lock, with preemption disabled. Until a
+ * policy that takes users' frees is first chosen, a patched-out jump.
  */
-bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val);
+static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
+{
+	if (!static_branch_unlikely(&zs_free_cb_active))
+		return false;
+	return __zs_free_cb_push(cb, val);
+}
 
 /* Returns once every @val pushed for @cb before the call was freed. Sleeps. */
 void zs_free_cb_drain(struct zs_free_cb *cb);
