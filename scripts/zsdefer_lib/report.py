@@ -8,6 +8,7 @@ confidence interval against +-1%. Where sizes were swept: a table by size
 and line plots. Records of the ceiling probes are left to ceilings.py.
 """
 
+import statistics
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -49,9 +50,29 @@ def mode_tables(w: workloads.Workload, recs: List[Record]) -> List[str]:
             if metric is w.metrics[0] and len(cols) > 1:
                 text += [compare.lkp_table(metric, cols, base), ""]
             by_point.setdefault(point, []).extend(text)
+    at = _by_point(w, recs)
     for point in sorted(by_point):
         out += [f"== {w.title(point)}"] + by_point[point]
+        line = fallback_line(at.get(point, []))
+        if line:
+            out += [line, ""]
     return out
+
+
+def fallback_line(recs: List[Record]) -> Optional[str]:
+    """The median share of its frees each deferring mode did at once (no
+    free buffer, pending limit), from the guest's deferred= and fallbacks=
+    counter deltas; None where no mode deferred anything."""
+    shares: Dict[str, List[float]] = {}
+    for r in recs:
+        d, f = r.get("deferred"), r.get("fallbacks")
+        if isinstance(d, int) and isinstance(f, int) and d + f > 0:
+            shares.setdefault(str(r["mode"]), []).append(100.0 * f / (d + f))
+    if not shares:
+        return None
+    cells = ", ".join(f"{m} {statistics.median(shares[m]):.1f}%"
+                      for m in sorted(shares, key=mode_key))
+    return f"frees done at once (fallbacks of all, median): {cells}"
 
 
 def sweep_tables(w: workloads.Workload, recs: List[Record]) -> List[str]:

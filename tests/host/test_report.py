@@ -49,6 +49,17 @@ class ModeTablesTest(unittest.TestCase):
         amean = next(x for x in lines[p99:] if x.startswith("Amean"))
         self.assertIn("* 20.00%*", amean)     # shorter faults: better
 
+    def test_fallback_share_per_mode(self) -> None:
+        recs = [munmap("sync", 100.0), munmap("sync", 101.0)]
+        for d, f in ((900, 100), (500, 500), (750, 250)):
+            recs.append(dict(munmap("hbuf", 50.0), deferred=d, fallbacks=f))
+        recs.append(dict(munmap("llist", 90.0), deferred=10, fallbacks=0))
+        recs.append(dict(munmap("llist", 91.0), deferred=0, fallbacks=0))  # nothing freed
+        text = report.tables(recs)
+        self.assertIn("frees done at once (fallbacks of all, median): llist 0.0%, hbuf 25.0%",
+                      text)
+        self.assertIsNone(report.fallback_line([munmap("sync", 1.0)]))
+
     def test_probe_records_stay_out(self) -> None:
         recs = [munmap("sync", 100.0), munmap("sync", 101.0)]
         probe = dict(munmap("sync", 10.0), probe="notify")
