@@ -198,6 +198,9 @@ class Runner:
         self.args = args
         self.outdir = outdir
         self.kernels: Dict[str, Path] = {}
+        # One id for every boot of this invocation: the cover letter takes
+        # the newest run's files together (results.latest()).
+        self.run_id = time.strftime("%Y%m%d-%H%M%S")
 
     def kernel(self, variant: str) -> Path:
         if variant not in self.kernels:
@@ -236,7 +239,7 @@ class Runner:
         ran = re.search(r"^# modes: (.*)$", res.output, re.M)
         env = ENV.search(res.output)
         assert env is not None  # check_guest() passed
-        meta.update({"swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
+        meta.update({"run": self.run_id, "swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
                      "guest_cpus": env.group(1), "clocksource": env.group(2)})
         path = self.outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{boot.tag}.json"
         results.save(path, meta, recs)

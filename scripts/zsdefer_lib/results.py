@@ -99,14 +99,33 @@ def load(path: Path) -> Tuple[Dict[str, str], List[Dict[str, object]]]:
 
 
 def latest(root: Path) -> List[Path]:
-    """The newest results file of each boot kind in `root` (bench names them
+    """The files of the newest bench run in `root` that compared free modes
+    (its patched boots measured more than one); sync-only runs (sync's own
+    overhead) and sweeps of one mode are passed over. Files saved before
+    bench recorded its run: the newest of each boot kind (bench names them
     DATE-TIME-TAG.json, so names sort by time)."""
-    newest: Dict[str, Path] = {}
+    runs: Dict[str, List[Path]] = {}
+    modes: Dict[str, set] = {}
+    legacy: Dict[str, Path] = {}
     for path in sorted(root.glob("*.json")):
         m = re.match(r"^\d{8}-\d{6}-(.+)\.json$", path.name)
-        if m:
-            newest[m.group(1)] = path
-    return sorted(newest.values())
+        if not m:
+            continue
+        try:
+            meta = json.loads(path.read_text())["meta"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a results file; load() names it if asked for
+        run = meta.get("run")
+        if not run:
+            legacy[m.group(1)] = path
+            continue
+        runs.setdefault(run, []).append(path)
+        modes.setdefault(run, set()).update(
+            x for x in str(meta.get("modes", "")).split() if x != "unpatched")
+    for run in sorted(runs, reverse=True):
+        if len(modes[run]) > 1:
+            return runs[run]
+    return sorted(legacy.values())
 
 
 def merge_meta(metas: List[Dict[str, str]]) -> Dict[str, str]:

@@ -66,6 +66,31 @@ class ModeTablesTest(unittest.TestCase):
         self.assertNotIn("10.00", report.tables(recs + [probe]))
 
 
+class LatestTest(unittest.TestCase):
+    def test_newest_comparison_run_wins(self) -> None:
+        from zsdefer_lib import results
+
+        def save(name: str, run: str, modes: str) -> None:
+            meta = {"modes": modes} | ({"run": run} if run else {})
+            results.save(root / name, meta, [])
+
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            save("20261126-070000-default.json", "", "sync llist")
+            save("20261126-070500-unpatched.json", "", "unpatched")
+            self.assertEqual([p.name for p in results.latest(root)],
+                             ["20261126-070000-default.json", "20261126-070500-unpatched.json"])
+            save("20261126-080000-default-zram-b1.json", "20261126-080000", "sync llist pcpu")
+            save("20261126-080300-unpatched-zram-b1.json", "20261126-080000", "unpatched")
+            # A later sync-only run (sync's own overhead) is not a comparison
+            save("20261126-090000-default-zram-b1.json", "20261126-090000", "sync")
+            save("20261126-090200-unpatched-zram-b1.json", "20261126-090000", "unpatched")
+            (root / "20261126-095959-junk.json").write_text("not json")
+            self.assertEqual([p.name for p in results.latest(root)],
+                             ["20261126-080000-default-zram-b1.json",
+                              "20261126-080300-unpatched-zram-b1.json"])
+
+
 class SweepTest(unittest.TestCase):
     def test_sweep_table_and_plots(self) -> None:
         recs = [munmap(m, v * s / 64, size=s) for s in (64, 128, 256)
