@@ -211,6 +211,23 @@ void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
 	}
 }
 
+void zsd_wait_idle(const char *who)
+{
+	char buf[32];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (zsd_read_file("/sys/kernel/mm/zsmalloc/pending", buf, sizeof(buf)) < 0)
+			return;
+		if (strtoll(buf, NULL, 10) == 0)
+			return;
+		usleep(10000);
+	}
+	fprintf(stderr, "%s: zsmalloc's deferred frees still pending after 10 s: %s",
+		who, buf);
+	exit(1);
+}
+
 long long zsd_slot_cache_slack(void)
 {
 	/* 64 entries per CPU, each pinning at most one zspage of <= 4 pages. */
