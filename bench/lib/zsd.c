@@ -230,8 +230,8 @@ void zsd_wait_idle(const char *who)
 
 long long zsd_slot_cache_slack(void)
 {
-	/* 64 entries per CPU, each pinning at most one zspage of <= 4 pages. */
-	return 64LL * sysconf(_SC_NPROCESSORS_CONF) * 4 * ZSD_PAGE;
+	/* 64 entries per CPU, each pinning at most one zspage (zsd.h) */
+	return 64LL * sysconf(_SC_NPROCESSORS_CONF) * ZSD_ZSPAGE_MAX_PAGES * ZSD_PAGE;
 }
 
 void zsd_ok(int cond, const char *fmt, ...)

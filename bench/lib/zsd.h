@@ -29,7 +29,9 @@ long zsd_pageout(void *addr, size_t len, long want_kb);
 /* Poll until zram's memory is <= target; returns ns waited or -1 on timeout. */
 long long zsd_wait_zram_below(long long target, unsigned int timeout_ms);
 /* Allowance for swap entries parked in the per-CPU swap slot caches, which
- * hold up to 64 freed entries per CPU before they reach zram. */
+ * hold up to 64 freed entries per CPU before they reach zram: each keeps
+ * its object, and so at worst a whole zspage, allocated. */
+#define ZSD_ZSPAGE_MAX_PAGES 8	/* CONFIG_ZSMALLOC_CHAIN_SIZE's default */
 long long zsd_slot_cache_slack(void);
 
 /*
