@@ -151,11 +151,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "munmap: need -p >= 1, -s >= 1 and -b zram or zswap\n");
 		return 2;
 	}
-	zsd_wait_idle("munmap");
-	if (zsd_swap_read(swap, &base)) {
-		fprintf(stderr, "munmap: %s is not set up\n", zsd_swap_name(swap));
-		return 1;
-	}
+	zsd_swap_baseline(swap, &base, "munmap");
 	pids = calloc(procs, sizeof(*pids));
 	if (!pids || pipe(ready) || pipe(go) || pipe(res))
 		return 1;

@@ -43,11 +43,7 @@ static void pageout(unsigned char *buf, unsigned long pages, enum zsd_swap swap)
 	long want_kb = (long)(pages * (ZSD_PAGE / 1024)) * 95 / 100;
 	struct zsd_swap_state base;
 
-	zsd_wait_idle("swapio");
-	if (zsd_swap_read(swap, &base)) {
-		fprintf(stderr, "swapio: %s is not set up\n", zsd_swap_name(swap));
-		exit(1);
-	}
+	zsd_swap_baseline(swap, &base, "swapio");
 	if (zsd_pageout(buf, pages * ZSD_PAGE, want_kb) < want_kb) {
 		fprintf(stderr, "swapio: could not push the region to swap\n");
 		exit(1);
@@ -96,11 +92,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "swapio: need -s >= 1 and -b zram or zswap\n");
 		return 2;
 	}
-	zsd_wait_idle("swapio");
-	if (zsd_swap_read(swap, &base)) {
-		fprintf(stderr, "swapio: %s is not set up\n", zsd_swap_name(swap));
-		return 1;
-	}
+	zsd_swap_baseline(swap, &base, "swapio");
 	pages = mb * 1024 * 1024 / ZSD_PAGE;
 	lat = calloc(pages, sizeof(*lat));
 	order = calloc(pages, sizeof(*order));

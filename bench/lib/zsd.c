@@ -211,21 +211,26 @@ void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
 	}
 }
 
-void zsd_wait_idle(const char *who)
+void zsd_swap_baseline(enum zsd_swap s, struct zsd_swap_state *st, const char *who)
 {
 	char buf[32];
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		if (zsd_read_file("/sys/kernel/mm/zsmalloc/pending", buf, sizeof(buf)) < 0)
-			return;
-		if (strtoll(buf, NULL, 10) == 0)
-			return;
+		if (zsd_read_file("/sys/kernel/mm/zsmalloc/pending", buf, sizeof(buf)) < 0 ||
+		    strtoll(buf, NULL, 10) == 0)
+			break;
 		usleep(10000);
 	}
-	fprintf(stderr, "%s: zsmalloc's deferred frees still pending after 10 s: %s",
-		who, buf);
-	exit(1);
+	if (i == 1000) {
+		fprintf(stderr, "%s: zsmalloc's deferred frees still pending after 10 s: %s",
+			who, buf);
+		exit(1);
+	}
+	if (zsd_swap_read(s, st)) {
+		fprintf(stderr, "%s: %s is not set up\n", who, zsd_swap_name(s));
+		exit(1);
+	}
 }
 
 long long zsd_slot_cache_slack(void)

@@ -60,10 +60,11 @@ long long zsd_wait_released(enum zsd_swap s, const struct zsd_swap_state *base,
 void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
 		      unsigned long pages, const char *who);
 int zsd_read_file(const char *path, char *buf, size_t len);
-/* Wait (10 s at most, else exit with a message) until zsmalloc has no
- * deferred free pending, so that a figure read next as a baseline does not
- * still include memory that is about to be freed. No-op without our code. */
-void zsd_wait_idle(const char *who);
+/* The backend's figures as a baseline: read once zsmalloc has no deferred
+ * free pending (10 s at most; no wait without our code), so that they do
+ * not include memory about to be freed. Exits with a message naming `who`
+ * if it stays busy or the backend is not set up. */
+void zsd_swap_baseline(enum zsd_swap s, struct zsd_swap_state *st, const char *who);
 int zsd_write_file(const char *path, const char *buf);
 
 /* TAP output; zsd_tap_done() prints the plan and returns the failures. */
