@@ -49,6 +49,15 @@ struct zs_free_cb;
  *	the zspages of other pools too). Called with zs_defer_drain_lock
  *	held; may sleep. Returns the number of zspages it freed itself
  *	(handles and values, for a mode with @free_handle or @push).
+ * @reclaim: optional, frees at most about @nr items (zspages, or handles
+ *	and values) from reclaim: the shrinker, and zsmalloc's users about to
+ *	refuse a store at a memory limit (zs_reclaim_deferred()). It must not
+ *	sleep on a zsmalloc page lock, flush_work() or wait for an RCU grace
+ *	period: page migration holds zsmalloc page locks while it allocates,
+ *	and that allocation may be the reclaim calling us. A zspage whose pages
+ *	do not all trylock goes to the core's retry list
+ *	(zs_defer_try_free_zspage()). Called with zs_defer_drain_lock held, in
+ *	process context (may cond_resched()). Returns the items it took.
  * @pending: optional, items the mode holds that it does not count in
  *	zs_defer_pending (e.g. handles it counts per CPU without atomics);
  *	added to the pending figure and to the shrinker's count. Any context.
@@ -67,6 +76,7 @@ struct zs_defer_ops {
 	bool (*push)(struct zs_free_cb *cb, unsigned long val);
 	void (*enqueue)(struct zspage *zspage);
 	unsigned long (*drain)(struct zs_pool *pool);
+	unsigned long (*reclaim)(unsigned long nr);
 	unsigned long (*pending)(void);
 };
 
@@ -91,6 +101,10 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 static void zs_defer_kick(struct work_struct *work);
 static unsigned long zs_defer_reap(const struct zs_defer_ops *ops,
 				   struct llist_head *list);
+static unsigned long zs_defer_reclaim_list(const struct zs_defer_ops *ops,
+					   struct llist_head *list,
+					   struct work_struct *work,
+					   unsigned long nr);
 
 /**
  * zs_defer_zspage - offer an emptied zspage to the active free policy

@@ -23,6 +23,14 @@
  * cpu_hotplug_lock, so the CPU hotplug dead callback (run under
  * cpu_hotplug_lock) may take it; workers never take it, so a drain may
  * flush_work() them while holding it.
+ *
+ * Reclaim (the shrinker, zs_reclaim_deferred()) only trylocks the drain
+ * lock and page locks and never waits for a worker or for RCU: page
+ * migration (migrate_pages_batch()) keeps zsmalloc pages locked while it
+ * allocates the next target, and that allocation may enter the very
+ * reclaim that calls us. What does not trylock goes to zs_defer_retry, and
+ * a worker frees it with sleeping page locks, as upstream's
+ * async_free_zspage() does for free_zspage()'s trylock failures.
  */
 
 #include <linux/cpuhotplug.h>
@@ -98,6 +106,15 @@ static DEFINE_MUTEX(zs_defer_drain_lock);
 
 /* Unbound, WQ_MEM_RECLAIM: freeing memory must progress under pressure */
 static struct workqueue_struct *zs_defer_wq;
+
+/*
+ * Zspages that reclaim took off a mode but could not lock: freed by
+ * zs_defer_retry_work and by every drain. They stay counted in
+ * zs_defer_pending and zs_defer_pending_pages until then.
+ */
+static LLIST_HEAD(zs_defer_retry);
+static void work_retry(struct work_struct *work);
+static DECLARE_WORK(zs_defer_retry_work, work_retry);
 
 /* zs_defer_init() completed: the modes and counters are usable */
 static bool zs_defer_ready;
@@ -311,6 +328,99 @@ static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
 }
 
 /*
+ * Lock every page of @zspage without sleeping, or none. Under the zspage's
+ * migrate read lock, as lock_zspage() does: zs_page_migrate() replaces a
+ * page of the chain under the write lock, so the pages we try are the
+ * zspage's own. A zspage off every list can still be a migration source;
+ * a migration holding one of its pages locked is what makes this fail.
+ */
+static bool __maybe_unused zs_defer_trylock_pages(struct zspage *zspage)
+{
+	struct page *page, *fail = NULL;
+
+	migrate_read_lock(zspage);
+	for (page = get_first_page(zspage); page; page = get_next_page(page)) {
+		if (!trylock_page(page)) {
+			fail = page;
+			break;
+		}
+	}
+	if (fail)
+		for (page = get_first_page(zspage); page != fail;
+		     page = get_next_page(page))
+			unlock_page(page);
+	migrate_read_unlock(zspage);
+	return !fail;
+}
+
+/*
+ * Reclaim's zs_defer_free_zspage(): free @zspage now if its pages all
+ * trylock, else hand it to zs_defer_retry_work. @counted: @zspage is
+ * already in zs_defer_pending (llist, pcpu); the buffer modes count
+ * handles, so their zspages are added here. Returns true if freed now.
+ */
+static bool __maybe_unused zs_defer_try_free_zspage(struct zs_pool *pool,
+						    struct size_class *class,
+						    struct zspage *zspage,
+						    bool counted)
+{
+	if (zs_defer_trylock_pages(zspage)) {
+		__free_zspage_pages(pool, class, zspage);
+		atomic_long_sub(class->pages_per_zspage, &pool->pages_allocated);
+		return true;
+	}
+	if (!counted) {
+		percpu_counter_add(&zs_defer_pending_pages,
+				   class->pages_per_zspage);
+		percpu_counter_add(&zs_defer_pending, 1);
+	}
+	trace_zs_defer_fallback("retry", "page_locked");
+	llist_add(&zspage->defer_node, &zs_defer_retry);
+	zs_defer_kick(&zs_defer_retry_work);
+	return false;
+}
+
+/* Free the zspages reclaim could not lock, sleeping on their page locks */
+static void zs_defer_free_retry(void)
+{
+	struct llist_node *list = llist_del_all(&zs_defer_retry);
+	struct zspage *zspage, *next;
+
+	llist_for_each_entry_safe(zspage, next, list, defer_node) {
+		struct zs_pool *pool = zspage->pool;
+		struct size_class *class = zspage_class(pool, zspage);
+
+		zs_defer_free_zspage(pool, class, zspage);
+		percpu_counter_sub(&zs_defer_pending_pages,
+				   class->pages_per_zspage);
+		percpu_counter_sub(&zs_defer_pending, 1);
+		cond_resched();
+	}
+}
+
+static void work_retry(struct work_struct *work)
+{
+	zs_defer_free_retry();
+}
+
+/*
+ * Count a batch of @taken zspages that left a list of @ops in @ns: @freed
+ * of them, of @pages pages, are freed; reclaim handed the others to the
+ * retry list, where they stay pending.
+ */
+static void zs_defer_batch_done(const struct zs_defer_ops *ops,
+				unsigned long taken, unsigned long freed,
+				unsigned long pages, u64 ns)
+{
+	zs_defer_stat_add(ZS_DEFER_DRAINED, taken);
+	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
+	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
+	percpu_counter_sub(&zs_defer_pending_pages, pages);
+	percpu_counter_sub(&zs_defer_pending, freed);
+	trace_zs_defer_drain_end(ops->name, taken, ns);
+}
+
+/*
  * Free a batch of deferred zspages that the caller took off a list of
  * @ops (and so owns). May sleep on page locks. Returns the zspages freed.
  */
@@ -347,12 +457,7 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 
 	/* The whole batch was pending at once */
 	zs_defer_note_pending(nr);
-	zs_defer_stat_add(ZS_DEFER_DRAINED, nr);
-	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
-	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
-	percpu_counter_sub(&zs_defer_pending_pages, pages);
-	percpu_counter_sub(&zs_defer_pending, nr);
-	trace_zs_defer_drain_end(ops->name, nr, ns);
+	zs_defer_batch_done(ops, nr, nr, pages, ns);
 	return nr;
 }
 
@@ -368,6 +473,60 @@ zs_defer_reap(const struct zs_defer_ops *ops, struct llist_head *list)
 	return nr;
 }
 
+/*
+ * ->reclaim of the list modes: take at most @nr zspages off @list, free
+ * those whose pages trylock and hand the others to the retry list; put the
+ * rest back and make sure @work runs for them. zs_defer_drain_lock held.
+ * Returns the zspages taken off @list.
+ */
+static unsigned long __maybe_unused
+zs_defer_reclaim_list(const struct zs_defer_ops *ops, struct llist_head *list,
+		      struct work_struct *work, unsigned long nr)
+{
+	struct llist_node *batch = llist_del_all(list), *node, *last = NULL;
+	struct zspage *zspage, *next;
+	unsigned long taken = 0, freed = 0, pages = 0;
+	u64 start, ns;
+
+	for (node = batch; node && taken < nr; node = node->next) {
+		last = node;
+		taken++;
+	}
+	if (!taken)
+		return 0;
+	if (last->next) {
+		struct llist_node *rest = last->next, *tail = rest;
+
+		while (tail->next)
+			tail = tail->next;
+		last->next = NULL;
+		/* A worker may have found the list empty meanwhile */
+		if (llist_add_batch(rest, tail, list))
+			zs_defer_kick(work);
+	}
+
+	trace_zs_defer_drain_begin(ops->name, taken, 0);
+	start = ktime_get_ns();
+	llist_for_each_entry_safe(zspage, next, batch, defer_node) {
+		struct zs_pool *pool = zspage->pool;
+		struct size_class *class = zspage_class(pool, zspage);
+
+		if (zs_defer_try_free_zspage(pool, class, zspage, true)) {
+			pages += class->pages_per_zspage;
+			freed++;
+		}
+	}
+	ns = ktime_get_ns() - start;
+
+	zs_defer_batch_done(ops, taken, freed, pages, ns);
+	return taken;
+}
+
+/*
+ * Drain @ops, then the zspages reclaim could not lock: some may be
+ * @ops's, and a drain's caller (a switch, zs_destroy_pool()) needs them
+ * gone too.
+ */
 static unsigned long zs_defer_drain_mode(const struct zs_defer_ops *ops,
 					 struct zs_pool *pool)
 {
@@ -377,6 +536,8 @@ static unsigned long zs_defer_drain_mode(const struct zs_defer_ops *ops,
 		return 0;
 	mutex_lock(&zs_defer_drain_lock);
 	nr = ops->drain(pool);
+	zs_defer_free_retry();
+	flush_work(&zs_defer_retry_work);
 	mutex_unlock(&zs_defer_drain_lock);
 	return nr;
 }
@@ -557,12 +718,48 @@ static const char *zs_defer_cur_name(void)
 }
 
 /*
- * Memory pressure: give back pending zspages. Counted in zspages. The scan
- * may sleep on page locks; holders of zsmalloc page locks (zsmalloc itself,
- * page migration, which allocates its target before locking) do not
- * allocate memory while holding them, so reclaim cannot wait on itself.
- * trylock: never make reclaim wait for a switch or another drain.
+ * Free up to @nr pending items from reclaim (see the top of this file):
+ * every mode's ->reclaim, which never sleeps on a page lock, never
+ * flush_work()s and never waits for RCU. trylock: never make reclaim wait
+ * for a switch or a drain, which may sleep on page locks. Returns the
+ * items freed or handed to the retry list.
  */
+static unsigned long zs_defer_reclaim(unsigned long nr)
+{
+	unsigned long done = 0;
+	int i;
+
+	if (!mutex_trylock(&zs_defer_drain_lock))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(zs_defer_modes) && done < nr; i++)
+		if (zs_defer_modes[i]->reclaim)
+			done += zs_defer_modes[i]->reclaim(nr - done);
+	mutex_unlock(&zs_defer_drain_lock);
+	return done;
+}
+
+/**
+ * zs_reclaim_deferred - free what pending deferred frees hold, for a limit
+ *
+ * For zsmalloc's users about to refuse a store because of a memory limit
+ * (zram's mem_limit, zswap's max_pool_percent): memory that only waits for
+ * a free policy's worker must not make them refuse. Frees what the
+ * shrinker could (never sleeping on a page lock, waiting for a worker or
+ * for RCU); handles still in partly filled per-CPU buffers are left to
+ * their periodic flush. Process context, also from reclaim (swap-out);
+ * may cond_resched().
+ *
+ * Return: true if anything was freed: the caller re-reads its totals.
+ */
+bool zs_reclaim_deferred(void)
+{
+	if (!zs_defer_ready)
+		return false;
+	return zs_defer_reclaim(ULONG_MAX) > 0;
+}
+EXPORT_SYMBOL_GPL(zs_reclaim_deferred);
+
+/* Memory pressure: give back pending items, counted as ->pending counts */
 static struct shrinker *zs_defer_shrinker;
 
 static unsigned long zs_defer_shrink_count(struct shrinker *shrinker,
@@ -577,15 +774,8 @@ static unsigned long zs_defer_shrink_count(struct shrinker *shrinker,
 static unsigned long zs_defer_shrink_scan(struct shrinker *shrinker,
 					  struct shrink_control *sc)
 {
-	unsigned long nr = 0;
-	int i;
+	unsigned long nr = zs_defer_reclaim(sc->nr_to_scan);
 
-	if (!mutex_trylock(&zs_defer_drain_lock))
-		return SHRINK_STOP;
-	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++)
-		if (zs_defer_modes[i]->drain)
-			nr += zs_defer_modes[i]->drain(NULL);
-	mutex_unlock(&zs_defer_drain_lock);
 	return nr ? nr : SHRINK_STOP;
 }
 

@@ -38,14 +38,20 @@
  *
  * Every pending handle is reached by: the worker (queued buffers), the
  * delayed flush (partly filled buffers), a drain (mode switch,
- * zs_destroy_pool(), the shrinker, unload: all buffers of all CPUs), and
- * the CPU hotplug dead callback (the dead CPU's buffer).
+ * zs_destroy_pool(), unload: all buffers of all CPUs), reclaim (the
+ * shrinker, zs_reclaim_deferred(): queued buffers only, since taking a
+ * buffer off a CPU needs an RCU grace period; it kicks the flush for the
+ * rest) and the CPU hotplug dead callback (the dead CPU's buffer).
  *
  * Counting, per entry: deferred when an entry enters a buffer, drained
  * when it is freed, fallbacks for entries freed synchronously, pending
  * (via ->pending) for entries in buffers and not yet freed. pending_pages
- * counts closed buffer pages (queued or being drained), which is also what
- * pending_limit is compared with. drain_runs counts buffers drained.
+ * counts the entries of closed buffers (queued or being drained) as one
+ * page each, and pending_limit is compared with it: an entry keeps at most
+ * one object alive, and zsmalloc's largest object is a page. (The zspage
+ * it sits in stays allocated with it, as it would for a live neighbour.)
+ * Counting buffer pages instead would let one page of buffer pin 254
+ * objects. drain_runs counts buffers drained.
  */
 
 #include <linux/kobject.h>
@@ -105,9 +111,6 @@ static unsigned int zs_hbuf_inits;
 
 /* Pool size wanted, /sys/kernel/mm/zsmalloc/hbuf_pool_pages */
 static unsigned long zs_hbuf_pool_pages;
-
-/* Closed buffers: queued or being drained */
-static atomic_long_t zs_hbuf_closed;
 
 /* Serializes zs_hbuf_close_all(), so a drain waits for the delayed flush */
 static DEFINE_MUTEX(zs_hbuf_flush_lock);
@@ -232,11 +235,10 @@ static void zs_hbuf_pending_pages_add(s64 nr)
 	percpu_counter_add_batch(&zs_defer_pending_pages, nr, 1);
 }
 
-/* Count @buf, which left its CPU, as closed */
+/* Count @buf, which left its CPU, as closed: its entries, a page each */
 static void zs_hbuf_account_close(struct zs_hbuf *buf)
 {
-	atomic_long_inc(&zs_hbuf_closed);
-	zs_hbuf_pending_pages_add(1);
+	zs_hbuf_pending_pages_add(buf->nr);
 	trace_zs_defer_enqueue(buf->mode, buf->nr, 0);
 }
 
@@ -274,8 +276,8 @@ static struct zs_hbuf *zs_hbuf_swap(const struct zs_defer_ops *ops,
 	struct zs_hbuf **cur = this_cpu_ptr(&zs_hbuf_cur);
 	struct zs_hbuf *fresh;
 
-	if (buf && atomic_long_read(&zs_hbuf_closed) >=
-		   READ_ONCE(zs_defer_pending_limit)) {
+	if (buf && percpu_counter_read_positive(&zs_defer_pending_pages) +
+		   buf->nr > READ_ONCE(zs_defer_pending_limit)) {
 		*why = "pending_limit";
 		return NULL;
 	}
@@ -385,10 +387,13 @@ static struct size_class *zs_hbuf_class(struct zs_pool *pool,
 
 /*
  * Free the @nr objects of @ent, all of @class, under one class->lock, then
- * the zspages they emptied and their handles. Returns the zspages freed.
+ * the zspages they emptied and their handles; from @reclaim, zspages whose
+ * pages do not trylock go to the core's retry list. Returns the zspages
+ * freed or handed on.
  */
 static unsigned int zs_hbuf_free_run(struct size_class *class,
-				     struct zs_hbuf_ent *ent, unsigned int nr)
+				     struct zs_hbuf_ent *ent, unsigned int nr,
+				     bool reclaim)
 {
 	struct llist_node *empty = NULL;
 	struct zspage *zspage, *next;
@@ -417,7 +422,10 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 	spin_unlock(&class->lock);
 
 	llist_for_each_entry_safe(zspage, next, empty, defer_node) {
-		zs_defer_free_zspage(pool, class, zspage);
+		if (reclaim)
+			zs_defer_try_free_zspage(pool, class, zspage, false);
+		else
+			zs_defer_free_zspage(pool, class, zspage);
 		freed++;
 	}
 	for (i = 0; i < nr; i++)
@@ -426,7 +434,8 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 }
 
 /* Free the @nr handles of @ent: by class, one class->lock per class */
-static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr)
+static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr,
+				 bool reclaim)
 {
 	unsigned int i, j;
 
@@ -443,7 +452,7 @@ static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr)
 	for (i = 0; i < nr; i = j) {
 		for (j = i + 1; j < nr && ent[j].class == ent[i].class; j++)
 			;
-		zs_hbuf_free_run(ent[i].class, ent + i, j - i);
+		zs_hbuf_free_run(ent[i].class, ent + i, j - i, reclaim);
 		cond_resched();
 	}
 }
@@ -454,15 +463,19 @@ static bool free_handle_hbuf(struct zs_pool *pool, unsigned long handle)
 	return zs_hbuf_add(&hbuf_defer_ops, (unsigned long)pool, handle);
 }
 #else
-static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr)
+static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr,
+				 bool reclaim)
 {
 	/* Only the hbuf mode puts handles in */
 	WARN_ON_ONCE(nr);
 }
 #endif /* CONFIG_ZSMALLOC_DEFER_HBUF */
 
-/* Free every entry of a closed @buf and return it to the pool. May sleep. */
-static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf)
+/*
+ * Free every entry of a closed @buf and return it to the pool. May sleep;
+ * from @reclaim, never on a page lock (see ->reclaim).
+ */
+static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 {
 	unsigned int nr = buf->nr;
 	u64 start, ns;
@@ -471,15 +484,14 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf)
 	start = ktime_get_ns();
 
 	/* The users' frees first; the handles left are moved to the front */
-	zs_hbuf_free_handles(buf->ent, zs_hbuf_free_cbs(buf->ent, nr));
+	zs_hbuf_free_handles(buf->ent, zs_hbuf_free_cbs(buf->ent, nr), reclaim);
 
 	ns = ktime_get_ns() - start;
 	this_cpu_sub(zs_hbuf_nr_pending, nr);
 	zs_defer_stat_add(ZS_DEFER_DRAINED, nr);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
-	zs_hbuf_pending_pages_add(-1);
-	atomic_long_dec(&zs_hbuf_closed);
+	zs_hbuf_pending_pages_add(-(s64)nr);
 	trace_zs_defer_drain_end(buf->mode, nr, ns);
 	zs_hbuf_put(buf);
 	return nr;
@@ -495,7 +507,7 @@ static void work_hbuf(struct work_struct *work)
 		buf = zs_hbuf_dequeue();
 		if (!buf)
 			return;
-		zs_hbuf_free_buf(buf);
+		zs_hbuf_free_buf(buf, false);
 	}
 	if (!list_empty_careful(&zs_hbuf_queue_list))
 		zs_defer_kick(&zs_hbuf_work);
@@ -503,6 +515,14 @@ static void work_hbuf(struct work_struct *work)
 
 static void flush_work_hbuf(struct work_struct *work)
 {
+#ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
+	/* Held: keep the buffers on their CPUs, look again later */
+	if (READ_ONCE(zs_defer_test_hold)) {
+		queue_delayed_work(zs_defer_wq, &zs_hbuf_flush_dwork,
+				   ZS_HBUF_FLUSH_DELAY);
+		return;
+	}
+#endif
 	zs_hbuf_close_all();
 }
 
@@ -517,7 +537,7 @@ static unsigned long drain_hbuf(struct zs_pool *pool)
 
 	zs_hbuf_close_all();
 	while ((buf = zs_hbuf_dequeue()))
-		nr += zs_hbuf_free_buf(buf);
+		nr += zs_hbuf_free_buf(buf, false);
 	/* Wait for buffers the worker took before we looked */
 	flush_work(&zs_hbuf_work);
 	return nr;
@@ -534,23 +554,41 @@ static unsigned long pending_hbuf(void)
 }
 
 /*
+ * ->reclaim of both buffer modes: queued buffers, about @nr entries, never
+ * sleeping on page locks. Buffers still on their CPUs would need an RCU
+ * grace period to take; the flush takes them now instead of in 20 ms.
+ */
+static unsigned long reclaim_hbuf(unsigned long nr)
+{
+	unsigned long done = 0;
+	struct zs_hbuf *buf;
+
+	while (done < nr && (buf = zs_hbuf_dequeue()))
+		done += zs_hbuf_free_buf(buf, true);
+	if (done < nr && pending_hbuf())
+		mod_delayed_work(zs_defer_wq, &zs_hbuf_flush_dwork, 0);
+	return done;
+}
+
+/*
  * CPU hotplug dead callback: @cpu cannot be filling any more, so its
- * buffer is quiescent; free it now, under the drain lock so that a drain
- * running meanwhile does not return before it is freed.
+ * buffer is quiescent; free it now. The drain lock is taken before the
+ * buffer leaves the CPU: a drain running meanwhile (pool destroy, a mode
+ * switch) either finds it there or waits until it is freed, never returns
+ * while it is in nobody's sight.
  */
 static int cpu_dead_hbuf(unsigned int cpu)
 {
-	struct zs_hbuf *buf = xchg(per_cpu_ptr(&zs_hbuf_cur, cpu), NULL);
+	struct zs_hbuf *buf;
 
-	if (!buf)
-		return 0;
-	if (!buf->nr) {
-		zs_hbuf_put(buf);
-		return 0;
-	}
 	mutex_lock(&zs_defer_drain_lock);
-	zs_hbuf_account_close(buf);
-	zs_hbuf_free_buf(buf);
+	buf = xchg(per_cpu_ptr(&zs_hbuf_cur, cpu), NULL);
+	if (buf && buf->nr) {
+		zs_hbuf_account_close(buf);
+		zs_hbuf_free_buf(buf, false);
+	} else if (buf) {
+		zs_hbuf_put(buf);
+	}
 	mutex_unlock(&zs_defer_drain_lock);
 	return 0;
 }
@@ -653,6 +691,7 @@ static const struct zs_defer_ops hbuf_defer_ops = {
 	.disable = disable_hbuf,
 	.free_handle = free_handle_hbuf,
 	.drain = drain_hbuf,
+	.reclaim = reclaim_hbuf,
 	.pending = pending_hbuf,
 };
 #endif

@@ -19,16 +19,16 @@
  * allocated to zram's idle marking, writeback and recompression.
  *
  * zswap: zswap_invalidate() erases the entry from its tree synchronously,
- * as before, so no lookup finds it; zswap_entry_free() (LRU removal, zpool
- * free, pool reference, memcg uncharge, entry free) is pushed. Until the
- * callback runs the dead entry stays on the zswap LRU, where the shrinker
- * may pick it: it copies the swap entry under the LRU lock, drops the lock
- * and dereferences the zswap entry again only after finding the same
- * pointer in the tree, which an erased, not yet freed entry never is
- * (its memory cannot be reused while it is pending). The callback's
- * zswap_lru_del() takes the LRU lock, so it never frees an entry the
- * shrinker is looking at under the lock. This is the window upstream
- * already has between invalidation and zswap_entry_free(), made longer.
+ * as before, so no lookup finds it, and takes it off the zswap LRU and
+ * uncharges its memcg at once: the shrinker never works on a dead entry,
+ * and memory.zswap.max and memcg reclaim see the charge gone. The rest
+ * (zpool free, pool reference, entry free) is pushed; the zsmalloc pages
+ * it holds count in zswap's pool total until then, and zswap's limit
+ * check frees pending frees (zs_reclaim_deferred()) before it refuses.
+ *
+ * zram: only slots with data in zsmalloc are pushed: same-filled, empty
+ * and written-back slots (whose free gives a backing-device block back)
+ * are freed synchronously.
  *
  * The callbacks run with no zsmalloc lock held; they call zs_free(), which
  * then frees synchronously (this mode defers no handles itself).
@@ -101,6 +101,7 @@ static const struct zs_defer_ops hbufcb_defer_ops = {
 	.disable = disable_hbuf,
 	.push = push_hbufcb,
 	.drain = drain_hbuf,
-	/* One count for the shared buffers: hbuf's, if it is built in */
+	/* One count and reclaim for the shared buffers: hbuf's, if built in */
+	.reclaim = IS_ENABLED(CONFIG_ZSMALLOC_DEFER_HBUF) ? NULL : reclaim_hbuf,
 	.pending = IS_ENABLED(CONFIG_ZSMALLOC_DEFER_HBUF) ? NULL : pending_hbuf,
 };

@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 
@@ -342,19 +343,161 @@ static void zs_defer_test_destroy_pending(struct kunit *test)
 	zs_defer_test_release(test);
 }
 
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+#define ZS_DEFER_TEST_BUF_SLOTS	ZS_HBUF_SLOTS
+#else
+#define ZS_DEFER_TEST_BUF_SLOTS	1
+#endif
+
+/*
+ * Move partly filled buffers to the queue, as the periodic flush does:
+ * reclaim reaches queued buffers only (taking one off its CPU needs an RCU
+ * grace period, which reclaim must not wait for).
+ */
+static void zs_defer_test_close_buffers(void)
+{
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+	zs_hbuf_close_all();
+#endif
+}
+
+static unsigned long zs_defer_test_scan(unsigned long nr)
+{
+	struct shrink_control sc = {
+		.gfp_mask = GFP_KERNEL,
+		.nr_to_scan = nr,
+	};
+
+	return zs_defer_shrink_scan(zs_defer_shrinker, &sc);
+}
+
 static void zs_defer_test_shrinker(struct kunit *test)
 {
 	struct zs_pool *pool = zs_defer_test_start(test);
-	struct shrink_control sc = {
-		.gfp_mask = GFP_KERNEL,
-		.nr_to_scan = ULONG_MAX,
-	};
 
 	zs_defer_test_pending(test, pool, 500);
-	zs_defer_shrink_scan(zs_defer_shrinker, &sc);
+	zs_defer_test_close_buffers();
+	zs_defer_test_scan(ULONG_MAX);
 	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
 	KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
 	zs_defer_test_release(test);
+	zs_destroy_pool(pool);
+}
+
+/*
+ * The shrinker frees about nr_to_scan items: one zspage for the list
+ * modes, one buffer (up to ZS_HBUF_SLOTS handles) for the buffer modes.
+ */
+static void zs_defer_test_shrink_budget(struct kunit *test)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	struct zs_pool *pool = zs_defer_test_start(test);
+	unsigned long before, after, freed;
+
+	zs_defer_test_pending(test, pool, 3000);
+	zs_defer_test_close_buffers();
+	before = zs_defer_read_pending();
+	freed = zs_defer_test_scan(1);
+	after = zs_defer_read_pending();
+	if (zs_defer_ops_defers(mode)) {
+		KUNIT_EXPECT_GT(test, freed, 0UL);
+		KUNIT_EXPECT_LE(test, freed, mode->enqueue ? 1UL :
+				(unsigned long)ZS_DEFER_TEST_BUF_SLOTS);
+		KUNIT_EXPECT_EQ(test, before - after, freed);
+		KUNIT_EXPECT_GT(test, after, 0UL);
+	} else {
+		KUNIT_EXPECT_EQ(test, freed, SHRINK_STOP);
+	}
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
+struct zs_defer_test_scanner {
+	struct completion done;
+	unsigned long freed;
+};
+
+static int zs_defer_test_scan_fn(void *data)
+{
+	struct zs_defer_test_scanner *s = data;
+
+	s->freed = zs_defer_test_scan(ULONG_MAX);
+	complete(&s->done);
+	return 0;
+}
+
+/* Lock the first page of @handle's zspage, as page migration would */
+static struct page *zs_defer_test_lock_zspage(struct zs_pool *pool,
+					      unsigned long handle)
+{
+	struct page *page;
+
+	for (;;) {
+		/* pool->migrate_lock: no page of the zspage is replaced */
+		read_lock(&pool->migrate_lock);
+		obj_to_page(handle_to_obj(handle), &page);
+		page = get_first_page(get_zspage(page));
+		if (trylock_page(page)) {
+			get_page(page);
+			read_unlock(&pool->migrate_lock);
+			return page;
+		}
+		read_unlock(&pool->migrate_lock);
+		cond_resched();
+	}
+}
+
+/*
+ * Reclaim never sleeps on a zsmalloc page lock: page migration holds one
+ * while it allocates its target, and that allocation may be the reclaim
+ * that runs the shrinker. With a page of a pending zspage locked, the scan
+ * must return at once, leaving that zspage to the retry worker.
+ */
+static void zs_defer_test_shrink_page_locked(struct kunit *test)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+	struct zs_defer_test_scanner scanner;
+	unsigned int i, nr = 256;
+	unsigned long *handles;
+	struct task_struct *t;
+	struct page *page;
+	bool returned;
+
+	/* Upstream's free_zspage() leaks a zspage it cannot trylock there */
+	if (!IS_ENABLED(CONFIG_COMPACTION))
+		kunit_skip(test, "no page migration: only zsmalloc locks its pages");
+	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, 3000, i);
+	zs_defer_test_settle(test, NULL);
+	page = zs_defer_test_lock_zspage(pool, handles[0]);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	for (i = 0; i < nr; i++)
+		zs_defer_test_free(pool, handles[i]);
+	zs_defer_test_close_buffers();
+
+	init_completion(&scanner.done);
+	t = kthread_run(zs_defer_test_scan_fn, &scanner, "zs_defer_scan");
+	if (IS_ERR(t)) {
+		unlock_page(page);
+		put_page(page);
+		KUNIT_FAIL(test, "no kthread for the scan");
+		zs_defer_test_release(test);
+		zs_destroy_pool(pool);
+		return;
+	}
+	returned = wait_for_completion_timeout(&scanner.done, 2 * HZ);
+	unlock_page(page);
+	put_page(page);
+	if (!returned)
+		wait_for_completion(&scanner.done);
+	KUNIT_EXPECT_TRUE_MSG(test, returned,
+			      "the shrinker waited on a zsmalloc page lock");
+
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
 	zs_destroy_pool(pool);
 }
 
@@ -446,6 +589,146 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 }
 #endif
 
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/*
+ * pending_limit bounds what the buffers pin: their entries, a page each
+ * (an object is at most a page), not their own pages, one of which holds
+ * ZS_HBUF_SLOTS handles.
+ */
+static void zs_defer_test_hbuf_limit(struct kunit *test)
+{
+	unsigned long limit = READ_ONCE(zs_defer_pending_limit);
+	unsigned long pages = READ_ONCE(zs_hbuf_pool_pages);
+	unsigned int i, nr = 6 * ZS_HBUF_SLOTS;
+	unsigned long *handles;
+	struct zs_pool *pool;
+	u64 fallbacks;
+
+	zs_hbuf_resize(16);
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, 300, i);
+
+	zs_defer_test_settle(test, NULL);
+	percpu_counter_set(&zs_defer_pending_pages, 0);
+	WRITE_ONCE(zs_defer_pending_limit, 2 * ZS_HBUF_SLOTS);
+	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	for (i = 0; i < nr; i++)
+		zs_defer_test_free(pool, handles[i]);
+	KUNIT_EXPECT_LE(test, percpu_counter_sum(&zs_defer_pending_pages),
+			(s64)(2 * ZS_HBUF_SLOTS));
+	KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
+			fallbacks);
+
+	WRITE_ONCE(zs_defer_pending_limit, limit);
+	zs_hbuf_resize(pages);
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+#ifdef CONFIG_HOTPLUG_CPU
+struct zs_defer_test_offline {
+	unsigned int cpu;
+	int ret;
+	struct completion done;
+};
+
+static int zs_defer_test_offline_fn(void *data)
+{
+	struct zs_defer_test_offline *o = data;
+
+	o->ret = remove_cpu(o->cpu);
+	complete(&o->done);
+	return 0;
+}
+
+/*
+ * A CPU goes offline with handles in its buffer while a drain holds the
+ * drain lock: the buffer must stay where the drain can see it until the
+ * dead callback holds the lock, or the drain (a pool destroy) returns
+ * with handles of the pool still pending.
+ */
+static void zs_defer_test_cpu_dead(struct kunit *test)
+{
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+	const struct zs_defer_ops *mode = &hbuf_defer_ops;
+#else
+	const struct zs_defer_ops *mode = &hbufcb_defer_ops;
+#endif
+	unsigned int i, cpu = cpumask_last(cpu_online_mask);
+	struct zs_defer_test_worker w = { .nr = 64 };
+	struct zs_defer_test_offline off = { .cpu = cpu };
+	struct task_struct *t;
+	struct zs_pool *pool;
+	bool visible;
+
+	if (num_online_cpus() < 2 || !cpu)
+		kunit_skip(test, "needs a second online CPU");
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(mode), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	zs_defer_test_user_pool(pool);
+	w.pool = pool;
+	w.handles = kunit_kcalloc(test, w.nr, sizeof(*w.handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.handles);
+	for (i = 0; i < w.nr; i++)
+		w.handles[i] = zs_defer_test_alloc(test, pool, 300, i);
+	zs_defer_test_settle(test, NULL);
+
+	/* Fill @cpu's buffer; held, so nothing flushes it */
+	WRITE_ONCE(zs_defer_test_hold, true);
+	init_completion(&w.done);
+	t = kthread_run_on_cpu(zs_defer_test_free_fn, &w, cpu,
+			       "zs_defer_test/%u");
+	if (IS_ERR(t))
+		zs_defer_test_free_fn(&w);
+	wait_for_completion(&w.done);
+	if (IS_ERR(t) || !READ_ONCE(per_cpu(zs_hbuf_cur, cpu))) {
+		zs_defer_test_release(test);
+		zs_destroy_pool(pool);
+		kunit_skip(test, "could not fill cpu %u's buffer", cpu);
+	}
+
+	mutex_lock(&zs_defer_drain_lock);
+	init_completion(&off.done);
+	t = kthread_run(zs_defer_test_offline_fn, &off, "zs_defer_offline");
+	if (IS_ERR(t)) {
+		mutex_unlock(&zs_defer_drain_lock);
+		KUNIT_FAIL(test, "no kthread for the offline");
+		zs_defer_test_release(test);
+		zs_destroy_pool(pool);
+		return;
+	}
+	/* The dead callbacks run once the CPU is out of cpu_online_mask */
+	for (i = 0; i < 500 && cpu_online(cpu); i++)
+		msleep(20);
+	msleep(200);
+	visible = READ_ONCE(per_cpu(zs_hbuf_cur, cpu));
+	mutex_unlock(&zs_defer_drain_lock);
+	wait_for_completion(&off.done);
+
+	KUNIT_EXPECT_EQ(test, off.ret, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, visible,
+			      "cpu %u's buffer left it before the drain lock was taken",
+			      cpu);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(per_cpu(zs_hbuf_cur, cpu)));
+	if (!off.ret)
+		KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif /* CONFIG_HOTPLUG_CPU */
+#endif /* CONFIG_ZSMALLOC_DEFER_BUFFERS */
+
 static int zs_defer_test_suite_init(struct kunit_suite *suite)
 {
 	if (!zs_defer_ready)
@@ -477,8 +760,18 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_switch_pending,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_limit, zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_shrink_budget,
+			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
+			 zs_defer_test_modes_gen_params),
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 	KUNIT_CASE(zs_defer_test_hbuf_pool),
+	KUNIT_CASE(zs_defer_test_hbuf_limit),
+#endif
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+#ifdef CONFIG_HOTPLUG_CPU
+	KUNIT_CASE(zs_defer_test_cpu_dead),
+#endif
 #endif
 	{}
 };

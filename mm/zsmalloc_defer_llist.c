@@ -41,8 +41,16 @@ static unsigned long drain_llist(struct zs_pool *pool)
 	return nr;
 }
 
+/* Reclaim: at most @nr zspages, never sleeping (see ->reclaim) */
+static unsigned long reclaim_llist(unsigned long nr)
+{
+	return zs_defer_reclaim_list(&llist_defer_ops, &zs_defer_llist,
+				     &zs_defer_llist_work, nr);
+}
+
 static const struct zs_defer_ops llist_defer_ops = {
 	.name = "llist",
 	.enqueue = enqueue_llist,
 	.drain = drain_llist,
+	.reclaim = reclaim_llist,
 };

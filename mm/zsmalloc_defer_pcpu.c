@@ -72,6 +72,23 @@ static unsigned long drain_pcpu(struct zs_pool *pool)
 	return nr;
 }
 
+/* Reclaim: at most @nr zspages off the CPUs' lists, never sleeping */
+static unsigned long reclaim_pcpu(unsigned long nr)
+{
+	unsigned long done = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct zs_defer_pcpu *pcpu = per_cpu_ptr(&zs_defer_pcpu, cpu);
+
+		if (done >= nr)
+			break;
+		done += zs_defer_reclaim_list(&pcpu_defer_ops, &pcpu->list,
+					      &pcpu->work, nr - done);
+	}
+	return done;
+}
+
 /*
  * CPU hotplug dead callback, run on a control CPU once @cpu is gone:
  * nothing can push on @cpu's list any more (pushes run on @cpu with
@@ -117,4 +134,5 @@ static const struct zs_defer_ops pcpu_defer_ops = {
 	.exit = exit_pcpu,
 	.enqueue = enqueue_pcpu,
 	.drain = drain_pcpu,
+	.reclaim = reclaim_pcpu,
 };

@@ -83,9 +83,19 @@ bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val);
  * the values are stored without a lock, with preemption disabled. Until a
  * policy that takes users' frees is first chosen, a patched-out jump.
  */
+/*
+ * Whether zs_free_cb_push() may take a value at all: false until a policy
+ * that takes users' frees was first chosen (a patched-out jump). A user
+ * that prepares a free for deferral tests it first.
+ */
+static inline bool zs_free_cb_armed(void)
+{
+	return static_branch_unlikely(&zs_free_cb_active);
+}
+
 static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
 {
-	if (!static_branch_unlikely(&zs_free_cb_active))
+	if (!zs_free_cb_armed())
 		return false;
 	return __zs_free_cb_push(cb, val);
 }
@@ -100,6 +110,11 @@ static inline bool zs_free_cb_available(void)
 	return false;
 }
 
+static inline bool zs_free_cb_armed(void)
+{
+	return false;
+}
+
 static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
 {
 	return false;
@@ -107,6 +122,21 @@ static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
 
 static inline void zs_free_cb_drain(struct zs_free_cb *cb) { }
 
+#endif
+
+#if IS_ENABLED(CONFIG_ZSMALLOC_DEFER) && IS_REACHABLE(CONFIG_ZSMALLOC)
+/*
+ * For a store about to be refused at a memory limit: frees what deferred
+ * frees still hold, without sleeping on page locks or waiting for workers
+ * or RCU. Process context, also in reclaim. Returns true if it freed
+ * anything (re-read the totals then). See mm/zsmalloc_defer_core.c.
+ */
+bool zs_reclaim_deferred(void);
+#else
+static inline bool zs_reclaim_deferred(void)
+{
+	return false;
+}
 #endif
 
 #endif /* _LINUX_ZSMALLOC_DEFER_H */

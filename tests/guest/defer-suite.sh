@@ -1,7 +1,8 @@
 #!/bin/sh
 # Guest suite for the free policies (TAP). Runs in every compiled-in mode:
-# data integrity, zram slot reuse, a switch storm, zram reset with frees
-# pending, CPU offline/online under load, and free_mode input handling.
+# data integrity, zram slot reuse, a refill at zram's mem_limit with frees
+# pending, a switch storm, zram reset with frees pending, CPU offline/online
+# under load, and free_mode input handling.
 # usage: defer-suite.sh [INTEGRITY_MB [STRESS_MB]]
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
@@ -83,6 +84,40 @@ for m in $modes; do
 	echo 1 >/sys/block/zram0/reset && zram_remake
 	zsd_ok $? "$m: zram set up again after slot reuse"
 
+	# Same-filled slots hold nothing in zsmalloc: their frees must not be
+	# deferred (hbuf-cb once pushed every slot free). Slot-cache entries
+	# of earlier runs may reach zram meanwhile: 64 per CPU at most.
+	d0=$(cat $Z/deferred)
+	samefilled -s 32 | grep -v '^1\.\.' |
+		sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: /"
+	zsd_wait_idle
+	d=$(($(cat $Z/deferred) - d0))
+	[ "$d" -le $((64 * $(nproc))) ]
+	zsd_ok $? "$m: same-filled: $d of 8192 slot frees deferred"
+
+	# Refill at mem_limit right after a large free: with the workers held,
+	# A's frees are pending when B is written; the limit (about 1.5 times
+	# what A or B needs alone) holds B only if the write path frees what
+	# is pending before refusing. A refused write fails the swap-out
+	# ("Write-error on swap-device"): B would not be in swap.
+	if [ -w "$H" ]; then
+		zram_reset && zsd_zram_make 256M >/dev/null &&
+			echo 18M >/sys/block/zram0/mem_limit && swapon /dev/zram0
+		zsd_ok $? "$m: zram with an 18M mem_limit"
+		read -r _ fw0 _ </sys/block/zram0/io_stat
+		echo Y >"$H"
+		slotreuse -s 40 -x "echo N >$H" | grep -v '^1\.\.' |
+			sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: mem_limit refill: /"
+		echo N >"$H"
+		read -r _ fw _ </sys/block/zram0/io_stat
+		read -r _ _ _ _ max _ </sys/block/zram0/mm_stat
+		[ "$fw" = "$fw0" ]
+		zsd_ok $? "$m: mem_limit refill: $((fw - fw0)) writes refused (mem_used_max $max)"
+		zsd_check_drained "$m: after mem_limit refill"
+		zram_reset && zram_remake
+		zsd_ok $? "$m: zram set up again after mem_limit refill"
+	fi
+
 	# CPU offline/online while frees are queued on that CPU's list.
 	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
 		swapstress -p 2 -s "$SMB" -l 3 -r 3600 >/tmp/hp.out &
@@ -100,6 +135,32 @@ for m in $modes; do
 		sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: hotplug: /" /tmp/hp.out | grep -v '^1\.\.'
 		zsd_ok $rc "$m: $n CPU offline/online cycles under swap load"
 		zsd_check_drained "$m: after hotplug"
+
+		# CPU offline racing zram reset: zs_destroy_pool() drains while
+		# the CPU whose list or buffer holds the pool's frees goes away.
+		rm -f /tmp/hp.stop
+		(
+			while [ ! -e /tmp/hp.stop ]; do
+				echo 0 >/sys/devices/system/cpu/cpu1/online
+				sleep 0.02
+				echo 1 >/sys/devices/system/cpu/cpu1/online
+				sleep 0.02
+			done
+		) &
+		tog=$!
+		bad=0
+		for i in 1 2 3 4 5; do
+			smoke -s 32 -r 3600 >/dev/null 2>&1
+			zram_reset || bad=$((bad + 1))
+			z=$(nr_zspages)
+			[ "$(cat $Z/pending)" = 0 ] && [ "$z" = 0 ] || bad=$((bad + 1))
+			zram_remake || bad=$((bad + 1))
+		done
+		touch /tmp/hp.stop
+		wait $tog
+		echo 1 >/sys/devices/system/cpu/cpu1/online
+		[ "$bad" = 0 ]
+		zsd_ok $? "$m: 5 zram resets right after unmap while cpu1 goes off and on line ($bad bad)"
 	else
 		echo "ok - $m: CPU hotplug # SKIP one CPU or no hotplug"
 	fi

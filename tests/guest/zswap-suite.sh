@@ -2,9 +2,9 @@
 # Guest suite for the free policies with zswap in front of a swap disk
 # (TAP). In every compiled-in mode: swap load with every page checked while
 # zswap's pool limit and shrinker write entries back to the disk, so that
-# writeback meets entries whose free is deferred (hbuf-cb leaves them on
-# the zswap LRU until its worker frees them); then everything must drain
-# and zswap must store nothing.
+# writeback meets entries whose free is deferred; then everything must
+# drain and zswap must store nothing. Then a refill at the pool limit with
+# frees pending must not be rejected.
 # usage: zswap-suite.sh [MB]   (per process; 2 processes)
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
@@ -37,5 +37,29 @@ for m in $modes; do
 	[ "$stored" = 0 ]
 	zsd_ok $? "$m: zswap stores $stored pages once idle"
 done
+
+# Refill at the pool limit right after a large free: with the workers held,
+# A's frees are pending when B is stored. The limit (1% of memory, about
+# 1.3 times what A or B needs alone) takes B only if zswap's limit check
+# frees what is pending first; otherwise stores are rejected
+# (pool_limit_hit) and B goes to the disk.
+H=/sys/module/zsmalloc/parameters/test_hold
+if [ -w "$H" ]; then
+	echo 1 >$P/max_pool_percent
+	for m in $modes; do
+		echo "$m" >$Z/free_mode
+		hit0=$(cat $D/pool_limit_hit)
+		echo Y >"$H"
+		slotreuse -s 56 -x "echo N >$H" | grep -v '^1\.\.' |
+			sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: zswap pool limit refill: /"
+		echo N >"$H"
+		hit=$(($(cat $D/pool_limit_hit) - hit0))
+		[ "$hit" = 0 ]
+		zsd_ok $? "$m: zswap pool limit refill: the limit was hit $hit times"
+		zsd_check_drained "$m: after the zswap pool limit refill"
+	done
+else
+	echo "ok - zswap pool limit refill # SKIP no $H (kernel without the KUnit suite)"
+fi
 echo sync >$Z/free_mode
 echo "1..$zsd_n"

@@ -10,19 +10,11 @@ import json
 import tempfile
 import unittest
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
+from tests.host.kernel_tree import no_kernel
 from tests.host.test_patchset import fake_results
 from zsdefer_lib import checkpatch, coverletter, kgit, patchset, source
-from zsdefer_lib.errors import ZsdError
-
-
-def no_kernel() -> Optional[str]:
-    try:
-        source.pristine()
-        return None
-    except ZsdError as exc:
-        return f"no kernel tree: {exc}"
 
 
 @unittest.skipIf(no_kernel(), str(no_kernel()))
