@@ -638,7 +638,9 @@ static void zs_defer_test_hbuf_limit(struct kunit *test)
 struct zs_defer_test_offline {
 	unsigned int cpu;
 	int ret;
-	struct completion done;
+	bool visible;
+	struct completion offlined;
+	struct completion checked;
 };
 
 static int zs_defer_test_offline_fn(void *data)
@@ -646,7 +648,37 @@ static int zs_defer_test_offline_fn(void *data)
 	struct zs_defer_test_offline *o = data;
 
 	o->ret = remove_cpu(o->cpu);
-	complete(&o->done);
+	complete(&o->offlined);
+	return 0;
+}
+
+/*
+ * Hold the drain lock while o->cpu goes offline, and look whether its
+ * buffer is still there once the dead callbacks run. Bound to a CPU that
+ * stays online: a timer (msleep()) queued on the CPU going offline would
+ * only fire once its timers are migrated, after the dead callbacks, which
+ * wait for the lock this thread holds.
+ */
+static int zs_defer_test_hold_drain_fn(void *data)
+{
+	struct zs_defer_test_offline *o = data;
+	struct task_struct *t;
+	unsigned int i;
+
+	mutex_lock(&zs_defer_drain_lock);
+	t = kthread_run(zs_defer_test_offline_fn, o, "zs_defer_offline");
+	if (IS_ERR(t)) {
+		o->ret = PTR_ERR(t);
+		complete(&o->offlined);
+	} else {
+		/* The dead callbacks run once the CPU left cpu_online_mask */
+		for (i = 0; i < 500 && cpu_online(o->cpu); i++)
+			msleep(20);
+		msleep(200);
+	}
+	o->visible = READ_ONCE(per_cpu(zs_hbuf_cur, o->cpu));
+	mutex_unlock(&zs_defer_drain_lock);
+	complete(&o->checked);
 	return 0;
 }
 
@@ -664,13 +696,14 @@ static void zs_defer_test_cpu_dead(struct kunit *test)
 	const struct zs_defer_ops *mode = &hbufcb_defer_ops;
 #endif
 	unsigned int i, cpu = cpumask_last(cpu_online_mask);
+	unsigned int holder = cpumask_first(cpu_online_mask);
 	struct zs_defer_test_worker w = { .nr = 64 };
 	struct zs_defer_test_offline off = { .cpu = cpu };
 	struct task_struct *t;
 	struct zs_pool *pool;
 	bool visible;
 
-	if (num_online_cpus() < 2 || !cpu)
+	if (num_online_cpus() < 2 || !cpu || holder == cpu)
 		kunit_skip(test, "needs a second online CPU");
 	KUNIT_ASSERT_EQ(test, zs_defer_switch(mode), 0);
 	pool = zs_create_pool("zs_defer_kunit");
@@ -697,23 +730,19 @@ static void zs_defer_test_cpu_dead(struct kunit *test)
 		kunit_skip(test, "could not fill cpu %u's buffer", cpu);
 	}
 
-	mutex_lock(&zs_defer_drain_lock);
-	init_completion(&off.done);
-	t = kthread_run(zs_defer_test_offline_fn, &off, "zs_defer_offline");
+	init_completion(&off.offlined);
+	init_completion(&off.checked);
+	t = kthread_run_on_cpu(zs_defer_test_hold_drain_fn, &off, holder,
+			       "zs_defer_hold/%u");
 	if (IS_ERR(t)) {
-		mutex_unlock(&zs_defer_drain_lock);
-		KUNIT_FAIL(test, "no kthread for the offline");
+		KUNIT_FAIL(test, "no kthread to hold the drain lock");
 		zs_defer_test_release(test);
 		zs_destroy_pool(pool);
 		return;
 	}
-	/* The dead callbacks run once the CPU is out of cpu_online_mask */
-	for (i = 0; i < 500 && cpu_online(cpu); i++)
-		msleep(20);
-	msleep(200);
-	visible = READ_ONCE(per_cpu(zs_hbuf_cur, cpu));
-	mutex_unlock(&zs_defer_drain_lock);
-	wait_for_completion(&off.done);
+	wait_for_completion(&off.checked);
+	wait_for_completion(&off.offlined);
+	visible = off.visible;
 
 	KUNIT_EXPECT_EQ(test, off.ret, 0);
 	KUNIT_EXPECT_TRUE_MSG(test, visible,

@@ -106,7 +106,7 @@ for m in $modes; do
 		zsd_ok $? "$m: zram with an 18M mem_limit"
 		read -r _ fw0 _ </sys/block/zram0/io_stat
 		echo Y >"$H"
-		slotreuse -s 40 -x "echo N >$H" | grep -v '^1\.\.' |
+		slotreuse -s 40 -x "echo N >$H && echo 2 >/proc/sys/vm/drop_caches" | grep -v '^1\.\.' |
 			sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: mem_limit refill: /"
 		echo N >"$H"
 		read -r _ fw _ </sys/block/zram0/io_stat

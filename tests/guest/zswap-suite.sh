@@ -50,7 +50,7 @@ if [ -w "$H" ]; then
 		echo "$m" >$Z/free_mode
 		hit0=$(cat $D/pool_limit_hit)
 		echo Y >"$H"
-		slotreuse -s 56 -x "echo N >$H" | grep -v '^1\.\.' |
+		slotreuse -s 56 -x "echo N >$H && echo 2 >/proc/sys/vm/drop_caches" | grep -v '^1\.\.' |
 			sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: zswap pool limit refill: /"
 		echo N >"$H"
 		hit=$(($(cat $D/pool_limit_hit) - hit0))
