@@ -255,12 +255,14 @@ class Runner:
             kernel=build.kernel_image(v), command=guest_command(cell),
             workdir=cdir / "boot", cpus=cell.cpus, mem="2G", accel=self.accel,
             timeout=min(cell.timeout, self.timeout), swap="zram", swap_size="1G",
+            append=list(cell.append),
             env={"ZSDEFER_EXPECT_MODES": expected_free_mode(self.matrix, dotconfig),
                  "ZSDEFER_MODULES": " ".join(mods)},
             strict_log=False, quiet=True, initrd_extra=extra)
         console = spec.workdir / "console.log"
         run.logs["console"] = str(console)
-        say(f"matrix {cell.name}: boot ({cell.cpus} vCPUs): {spec.command}")
+        say(f"matrix {cell.name}: boot ({cell.cpus} vCPUs"
+            + (f"; {' '.join(cell.append)}" if cell.append else "") + f"): {spec.command}")
         try:
             res = runner.run(spec, image.base_image(), cdir / "results")
         except ZsdError as exc:
@@ -315,6 +317,7 @@ def cell_metadata(cell: Cell, run: CellRun, start: float) -> Dict[str, object]:
         "test": cell.test,
         "cpus": cell.cpus,
         "size_mb": cell.size_mb,
+        "kernel_args": list(cell.append),
         "build_result": r.build, "boot_result": r.boot, "tests_result": r.tests,
         "tests": {"passed": r.passed, "failed": r.failed},
         "result": "pass" if r.ok else "fail",

@@ -17,7 +17,7 @@ from .variants import Variant
 
 MATRIX_FILE = REPO / "configs" / "matrix.json"
 DEFER = "CONFIG_ZSMALLOC_DEFER"
-TESTS = ("smoke", "suite", "none")
+TESTS = ("smoke", "suite", "ship", "none")
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,12 @@ class Mode:
 class Cell:
     name: str
     variant: Variant
-    test: str = "smoke"       # smoke | suite | none (build only)
+    test: str = "smoke"       # smoke | suite | ship | none (build only)
     size_mb: int = 256
     cpus: int = 2
     timeout: float = 600.0    # seconds the guest may run
     same_code_as: str = ""    # the cell whose objects this one must equal
+    append: List[str] = field(default_factory=list)  # kernel command line
     enabled: bool = True
     description: str = ""
     # Known failures: a check whose text contains the key is expected to fail
@@ -121,6 +122,15 @@ def mode_config(modes: List[Mode], compiled: List[str], default: str) -> List[st
     return lines
 
 
+def parse_append(value: Any, where: str) -> List[str]:
+    """A cell's kernel arguments: a list of single words (name or name=value)."""
+    if not isinstance(value, list) or not all(
+            isinstance(a, str) and a and not any(c.isspace() for c in a) for a in value):
+        raise ZsdError(f"{MATRIX_FILE.name}: {where}: append must be a list of kernel "
+                       f"arguments, one word each (got {value!r})")
+    return list(value)
+
+
 def _expand(spec: Dict[str, Any], modes: List[Mode]) -> List[tuple]:
     """(spec, enabled) pairs: one per mode for an each_mode entry."""
     if not spec.get("each_mode"):
@@ -167,6 +177,7 @@ def parse_cells(raw: List[Dict[str, Any]], modes: List[Mode],
                               cpus=int(spec.get("cpus", 2)),
                               timeout=float(spec.get("timeout", 600)),
                               same_code_as=spec.get("same_code_as", ""),
+                              append=parse_append(spec.get("append", []), where),
                               enabled=enabled,
                               description=spec.get("description", variant.description),
                               todo=dict(spec.get("todo", {}))))

@@ -2,8 +2,9 @@
 # Guest test of one config-matrix cell (TAP). The kernel offers exactly the
 # free modes its config compiled in, the boot default selected; modules that
 # init loaded are live, unload (taking our sysfs with them) and load again;
-# the smoke test passes in every compiled-in mode (or the defer suite runs).
-# usage: matrix-cell.sh smoke|suite SIZE_MB CPUS
+# the smoke test passes in every compiled-in mode (or the defer suite runs;
+# or, for the ship cell, the smoke test and then ship-suite.sh).
+# usage: matrix-cell.sh smoke|suite|ship SIZE_MB CPUS
 # env:   ZSDEFER_EXPECT_MODES  free_mode as it must read after boot; empty:
 #                              no /sys/kernel/mm/zsmalloc (our option is off)
 #        ZSDEFER_MODULES       the modules init loaded, in load order
@@ -44,14 +45,18 @@ case $test in
 suite)
 	sh /usr/share/zsdefer/defer-suite.sh "$mb"
 	zsd_ok $? "defer suite exited 0" ;;
-smoke)
+smoke | ship)
 	for m in $(tr -d '[]' <$Z/free_mode); do
 		echo "$m" >$Z/free_mode
 		grep -q "\[$m\]" $Z/free_mode
 		zsd_ok $? "$m: selected"
 		run_smoke "$m"
 		zsd_check_drained "$m: after smoke"
-	done ;;
+	done
+	if [ "$test" = ship ]; then
+		sh /usr/share/zsdefer/ship-suite.sh "$mb"
+		zsd_ok $? "ship suite exited 0"
+	fi ;;
 *)
 	zsd_ok 1 "unknown test $test" ;;
 esac

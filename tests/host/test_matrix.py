@@ -9,7 +9,8 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from zsdefer_lib import build, matrix, matrix_spec, metadata, sameobj, tap, workflow
+from zsdefer_lib import (build, image, kconfig, matrix, matrix_spec, metadata,
+                         runner, sameobj, tap, workflow)
 from zsdefer_lib.errors import ZsdError
 from zsdefer_lib.matrix import CellResult
 from zsdefer_lib.variants import Variant
@@ -37,7 +38,7 @@ class DescriptionTest(unittest.TestCase):
                 self.assertEqual(len(described), 1, cell)
                 self.assertEqual(described[0].enabled, mode.enabled, cell)
         for need in ("unpatched", "off", "modules", "nocompaction", "nosmp", "debug",
-                     "clang", "arm64"):
+                     "clang", "arm64", "ship"):
             self.assertIn(need, names)
         cells = {c.name: c for c in m.cells}
         self.assertEqual(cells["off"].same_code_as, "unpatched")
@@ -45,6 +46,40 @@ class DescriptionTest(unittest.TestCase):
         self.assertEqual(cells["clang"].variant.compiler, "clang")
         self.assertEqual(cells["arm64"].variant.arch, "arm64")
         self.assertEqual(cells["unpatched"].variant.tree, "pristine")
+
+    def test_ship_cell_is_a_shipping_config_in_ci(self) -> None:
+        """The ship cell (issue 11): every mode compiled in, sync at boot, its
+        own test, movable memory and a CMA area on the command line, in CI."""
+        m = matrix_spec.load()
+        ship = m.select(["ship"])[0]
+        self.assertEqual(ship.test, "ship")
+        self.assertEqual(ship.variant.fragments, ["base.config", "kunit.config", "ship.config"])
+        every = [x.name for x in m.modes if x.enabled]
+        self.assertEqual(ship.variant.kconfig_add,
+                         matrix_spec.mode_config(m.modes, every, "sync"))
+        self.assertTrue(any(a.startswith("movablecore=") for a in ship.append), ship.append)
+        self.assertTrue(any(a.startswith("cma=") for a in ship.append), ship.append)
+        self.assertIn("ship", [c.name for c in m.ci_cells()])
+        self.assertEqual(matrix.guest_command(ship),
+                         f"sh {matrix.GUEST_SCRIPT} ship {ship.size_mb} {ship.cpus}")
+        frag = kconfig.parse((REPO / "configs" / "ship.config").read_text())
+        for sym in ("CONFIG_MEMCG", "CONFIG_ZRAM_WRITEBACK", "CONFIG_ZRAM_MULTI_COMP",
+                    "CONFIG_BLK_DEV_LOOP", "CONFIG_CMA", "CONFIG_MEMORY_HOTPLUG",
+                    "CONFIG_MEMORY_HOTREMOVE", "CONFIG_PREEMPT"):
+            self.assertEqual(frag.get(sym), "y", sym)
+        self.assertEqual(frag.get("CONFIG_PREEMPT_RT"), "n")
+
+    def test_append_is_parsed_and_checked(self) -> None:
+        m = small_matrix([{"name": "a", "fragments": ["f"], "append": ["x=1", "y"]},
+                          {"name": "b", "fragments": ["f"]}])
+        self.assertEqual(m.cells[0].append, ["x=1", "y"])
+        self.assertEqual(m.cells[1].append, [])
+        for bad in ("x=1", ["x y"], [""], [3]):
+            with self.assertRaises(ZsdError) as cm:
+                small_matrix([{"name": "a", "fragments": ["f"], "append": bad}])
+            self.assertIn("append", str(cm.exception))
+        with self.assertRaises(ZsdError):
+            small_matrix([{"name": "a", "fragments": ["f"], "test": "shipping"}])
 
     def test_hbuf_cb_is_described_and_enabled(self) -> None:
         m = matrix_spec.load()
@@ -261,6 +296,41 @@ class MetadataTest(unittest.TestCase):
         self.assertEqual(meta["result"], "fail")
         self.assertEqual(meta["reproduce"], "scripts/zsdefer matrix --only mode-llist")
         self.assertEqual(meta["failed_log"], run.result.log)
+
+
+class BootTest(unittest.TestCase):
+    def test_cell_boots_with_its_kernel_arguments(self) -> None:
+        """A cell's append goes on the guest's command line, and into its
+        metadata; the guest runs matrix-cell.sh with the cell's test."""
+        m = small_matrix([{"name": "s", "fragments": ["f"], "modes": "all", "test": "ship",
+                           "size_mb": 64, "append": ["movablecore=512M", "cma=64M@256M"]}])
+        cell = m.cells[0]
+        seen = []
+
+        def fake_run(spec, base, results):
+            seen.append(spec)
+            return runner.RunResult(status=0, results=results, console_log=Path("/x"),
+                                    accel="tcg", output="ok 1 - fine\n")
+
+        with tempfile.TemporaryDirectory() as d:
+            cdir = Path(d) / "s"
+            (cdir / "boot").mkdir(parents=True)
+            (cdir / "boot" / "console.log").write_text("booted\n")
+            run = matrix.CellRun(result=CellResult("s", "x86_64", "gcc"))
+            r = matrix.Runner(m, Path(d), accel="tcg", timeout=5000, build_only=False,
+                              jobs=1)
+            with mock.patch.object(build, "kernel_image", return_value=Path("/k")), \
+                    mock.patch.object(image, "base_image", return_value=Path("/i")), \
+                    mock.patch.object(runner, "run", side_effect=fake_run):
+                r._boot(cell, run, cdir, {"CONFIG_ZSMALLOC_DEFER": "y", "D_SYNC": "y"})
+            meta = matrix.cell_metadata(cell, run, 0.0)
+        self.assertEqual(len(seen), 1)
+        self.assertEqual(seen[0].append, ["movablecore=512M", "cma=64M@256M"])
+        self.assertEqual(seen[0].command, f"sh {matrix.GUEST_SCRIPT} ship 64 2")
+        self.assertEqual(seen[0].timeout, 600)
+        self.assertEqual(run.result.boot, "PASS")
+        self.assertIn("ok 1 - fine", run.checks)
+        self.assertEqual(meta["kernel_args"], ["movablecore=512M", "cma=64M@256M"])
 
 
 class WorkflowTest(unittest.TestCase):

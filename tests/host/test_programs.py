@@ -57,3 +57,33 @@ class ProgramsTest(unittest.TestCase):
             self.skipTest("this host has zswap's debugfs")
         self.assertEqual(res.returncode, 1)
         self.assertIn("zswap is not set up", res.stderr)
+
+    def test_zramhold_needs_a_command(self) -> None:
+        exe = str(self.built["zramhold"])
+        for args in ([], ["-s", "1"], ["-x", "true"] * 9, ["-r", "5000", "-x", "true"]):
+            res = subprocess.run([exe, *args], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            self.assertEqual(res.returncode, 2, args)
+            self.assertIn("usage: zramhold", res.stderr)
+
+    def test_zramhold_checks_every_kind_of_page(self) -> None:
+        # Without swap (or with the host's), the pages are read back and
+        # checked all the same; each command's status is a TAP line.
+        exe = str(self.built["zramhold"])
+        res = subprocess.run([exe, "-s", "1", "-x", "true", "-x", "exit 3"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out = res.stdout
+        self.assertIn("ok 2 - region 0 held, 'true' exited 0", out)
+        self.assertIn("not ok 4 - region 1 held, 'exit 3' exited 3", out)
+        self.assertIn("read back 2 x 256 pages (same-filled, huge, recompressible, "
+                      "compressible): 0 wrong", out)
+        self.assertTrue(out.rstrip().endswith("1..6"), out)
+        self.assertEqual(res.returncode, 1)
+
+    def test_samefilled_refuses_bad_arguments(self) -> None:
+        exe = str(self.built["samefilled"])
+        for args in (["-s", "0"], ["extra"], ["-q"]):
+            res = subprocess.run([exe, *args], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            self.assertEqual(res.returncode, 2, args)
+            self.assertIn("usage: samefilled", res.stderr)
