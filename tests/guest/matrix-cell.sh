@@ -3,7 +3,7 @@
 # free modes its config compiled in, the boot default selected; modules that
 # init loaded are live, unload (taking our sysfs with them) and load again;
 # the smoke test passes in every compiled-in mode (or the defer suite runs;
-# or, for the ship cell, the smoke test and then ship-suite.sh).
+# or, for the ship cell, the smoke test, the defer suite and ship-suite.sh).
 # usage: matrix-cell.sh smoke|suite|ship SIZE_MB CPUS
 # env:   ZSDEFER_EXPECT_MODES  free_mode as it must read after boot; empty:
 #                              no /sys/kernel/mm/zsmalloc (our option is off)
@@ -54,6 +54,8 @@ smoke | ship)
 		zsd_check_drained "$m: after smoke"
 	done
 	if [ "$test" = ship ]; then
+		sh /usr/share/zsdefer/defer-suite.sh "$mb" 16
+		zsd_ok $? "defer suite exited 0"
 		sh /usr/share/zsdefer/ship-suite.sh "$mb"
 		zsd_ok $? "ship suite exited 0"
 	fi ;;

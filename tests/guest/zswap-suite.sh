@@ -3,7 +3,8 @@
 # (TAP). In every compiled-in mode: swap load with every page checked while
 # zswap's pool limit and shrinker write entries back to the disk, so that
 # writeback meets entries whose free is deferred; then everything must
-# drain and zswap must store nothing. Then a refill at the pool limit with
+# drain and zswap must store nothing; compressor changes (each retires a
+# pool) race CPU offline under load. Then a refill at the pool limit with
 # frees pending must not be rejected.
 # usage: zswap-suite.sh [MB]   (per process; 2 processes)
 # shellcheck source=scripts/guest/lib.sh
@@ -36,6 +37,29 @@ for m in $modes; do
 	stored=$(cat $D/stored_pages)
 	[ "$stored" = 0 ]
 	zsd_ok $? "$m: zswap stores $stored pages once idle"
+
+	# Compressor changes racing CPU offline: each change retires a pool,
+	# whose zs_destroy_pool() drains while cpu1, which holds frees in its
+	# list or buffer, goes away; a swap load checks every page meanwhile.
+	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
+		swapstress -p 2 -s "$((MB / 2))" -l 3 -r 2048 >/tmp/zc.out 2>&1 &
+		pid=$!
+		n=0
+		while kill -0 $pid 2>/dev/null; do
+			echo 0 >/sys/devices/system/cpu/cpu1/online
+			echo lzo-rle >$P/compressor
+			echo 1 >/sys/devices/system/cpu/cpu1/online
+			echo lzo >$P/compressor
+			n=$((n + 1))
+		done
+		wait $pid
+		rc=$?
+		grep -v '^1\.\.' /tmp/zc.out | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&$m: compressor vs offline: /"
+		zsd_ok $rc "$m: $n compressor changes racing cpu1 offline/online under swap load"
+		zsd_check_drained "$m: after compressor changes"
+	else
+		echo "ok - $m: compressor changes vs CPU offline # SKIP one CPU or no hotplug"
+	fi
 done
 
 # Refill at the pool limit right after a large free: with the workers held,
