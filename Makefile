@@ -3,7 +3,7 @@
 ZSDEFER ?= /usr/bin/python3 scripts/zsdefer
 VARIANT ?= default
 
-.PHONY: all deps bench check check-host build image matrix matrix-ci shellcheck help
+.PHONY: all deps bench check check-host peer build image matrix matrix-ci shellcheck help
 
 all: help
 
@@ -21,6 +21,10 @@ check: deps
 
 check-host:
 	$(ZSDEFER) check --host-only
+
+# Other people's tests alone (kernel selftests, stress-ng), every mode.
+peer: deps
+	$(ZSDEFER) peer
 
 build: deps
 	$(ZSDEFER) build --variant $(VARIANT)

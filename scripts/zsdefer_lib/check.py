@@ -9,7 +9,7 @@ import sys
 import unittest
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 from . import build, image, runner, tap, variants
 from .errors import ZsdError
@@ -30,6 +30,7 @@ class GuestSuite:
     swap_size: str = "1G"
     timeout: float = 900.0
     ktap: str = ""  # a KUnit suite whose results in the kernel log count too
+    append: Tuple[str, ...] = ()  # extra kernel command-line parameters
 
 
 GUEST_SUITES: List[GuestSuite] = [
@@ -38,6 +39,10 @@ GUEST_SUITES: List[GuestSuite] = [
                swap_size="2G", ktap="zsmalloc_defer"),
     GuestSuite("zswap", "sh /usr/share/zsdefer/zswap-suite.sh 64", swap="zswap",
                swap_size="1G"),
+    # Other people's tests in every mode and a switch storm (peer.py);
+    # the KUnit suite already ran in the defer boot.
+    GuestSuite("peer", "sh /usr/share/zsdefer/peer-suite.sh 10 64",
+               append=("kunit.enable=0",), timeout=900.0),
     GuestSuite("debug", "sh /usr/share/zsdefer/defer-suite.sh 128 16", variant="debug",
                swap_size="1G", ktap="zsmalloc_defer", timeout=2400.0),
 ]
@@ -97,7 +102,7 @@ def guest_suite(suite: GuestSuite, args: argparse.Namespace) -> tap.Tally:
         workdir=runner.default_workdir(f"check-{suite.name}"), cpus=suite.cpus,
         mem=suite.mem, accel=args.accel, timeout=(suite.timeout if args.timeout is None
                                            else min(suite.timeout, args.timeout)),
-        swap=suite.swap, swap_size=suite.swap_size,
+        swap=suite.swap, swap_size=suite.swap_size, append=list(suite.append),
         swap_disk_bytes=(runner.host_disk_bytes(suite.swap_size)
                          if suite.swap == "zswap" else 0))
     try:
@@ -105,6 +110,8 @@ def guest_suite(suite: GuestSuite, args: argparse.Namespace) -> tap.Tally:
     except ZsdError as exc:
         print(f"not ok - guest suite {suite.name}: {exc}".replace("\n", " "), flush=True)
         return tap.Tally(failed=1)
+    (res.results / f"{suite.name}.out").write_text(res.output)
+    print(f"# guest {suite.name}: output and results in {res.results}", flush=True)
     lines = res.output.splitlines()
     if suite.ktap:
         kunit = tap.ktap_leaves(res.console_log.read_text(errors="replace"), suite.ktap)

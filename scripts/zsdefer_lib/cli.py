@@ -83,6 +83,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     return check.main(args)
 
 
+def cmd_peer(args: argparse.Namespace) -> int:
+    from . import peer
+    return peer.main(args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
     return bench.main(args)
@@ -154,6 +159,13 @@ def parser() -> argparse.ArgumentParser:
     # Each suite has its own time limit (the debug suite needs far more than
     # 900 s on a loaded 2-core machine); --timeout only lowers them.
     p.set_defaults(func=cmd_check, timeout=None)
+
+    p = sub.add_parser("peer", help="other people's tests (kernel selftests, stress-ng) "
+                       "in every mode and a switch storm, in one boot")
+    _add_guest_args(p)
+    from . import peer
+    peer.add_args(p)
+    p.set_defaults(func=cmd_peer)
 
     p = sub.add_parser("bench", help="the main job: build, boot, benchmark, print the table")
     _add_guest_args(p)

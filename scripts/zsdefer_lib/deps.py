@@ -15,6 +15,7 @@ PACKAGES = [
     "qemu-system-x86",              # the guest machine
     "busybox-static",               # the guest shell
     "trace-cmd", "linux-perf",      # copied into the guest
+    "stress-ng",                    # copied into the guest (the peer suite)
     "python3-matplotlib",           # PNG plots
     "shellcheck",                   # the tests lint our shell scripts
     "python3-ply", "python3-git",   # checkpatch's SPDX check (scripts/spdxcheck.py)

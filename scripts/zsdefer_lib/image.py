@@ -1,10 +1,11 @@
 """The guest userland: an initramfs built from Debian's binaries and ours.
 
 busybox-static for the shell, our static C programs (bench/, tests/guest/),
-trace-cmd and perf with the shared libraries ldd lists, our init and guest
-scripts. The base archive is cached and rebuilt when an input changes; each
-run appends a small uncompressed archive with its command (the kernel
-unpacks concatenated archives in order).
+trace-cmd, perf and stress-ng with the shared libraries ldd lists, the
+kernel selftests of selftests.py, our init and guest scripts. The base
+archive is cached and rebuilt when an input changes; each run appends a
+small uncompressed archive with its command (the kernel unpacks
+concatenated archives in order).
 """
 
 import gzip
@@ -17,13 +18,13 @@ import subprocess
 from pathlib import Path
 from typing import Dict, Iterable, List
 
-from . import cpio
+from . import cpio, selftests
 from .errors import ZsdError
 from .paths import REPO, image_dir
 from .progress import say
 
 BUSYBOX = Path("/bin/busybox")
-TOOLS = [Path("/usr/bin/trace-cmd"), Path("/usr/bin/perf")]
+TOOLS = [Path("/usr/bin/trace-cmd"), Path("/usr/bin/perf"), selftests.STRESS_NG]
 C_LIB = [REPO / "bench" / "lib" / "zsd.c"]
 C_DIRS = [REPO / "bench", REPO / "tests" / "guest"]
 GUEST_SCRIPTS = [REPO / "scripts" / "guest", REPO / "tests" / "guest", REPO / "bench"]
@@ -103,7 +104,7 @@ def base_image() -> Path:
     for tool in [BUSYBOX] + TOOLS:
         if not tool.exists():
             raise ZsdError(f"{tool} not found: run `scripts/zsdefer deps` "
-                           "(busybox-static, trace-cmd, linux-perf)")
+                           "(busybox-static, trace-cmd, linux-perf, stress-ng)")
     outdir = image_dir()
     programs = compile_programs(outdir / "bin")
     files: Dict[str, Path] = {"bin/busybox": BUSYBOX}
@@ -113,7 +114,8 @@ def base_image() -> Path:
         files[f"usr/bin/{tool.name}"] = tool.resolve()
         for lib in shared_libs(tool):
             files[str(lib).lstrip("/")] = lib.resolve()
-    texts: Dict[str, bytes] = {}
+    files.update(selftests.guest_files())
+    texts: Dict[str, bytes] = {selftests.VERSIONS_FILE: selftests.versions().encode()}
     for d in GUEST_SCRIPTS:
         for s in sorted(d.glob("*.sh")):
             texts[f"usr/share/zsdefer/{s.name}"] = s.read_bytes()

@@ -3,6 +3,7 @@ import io
 import subprocess
 import unittest
 from pathlib import Path
+from typing import Any, List, Tuple
 
 from zsdefer_lib import cli, deps, variants
 
@@ -24,7 +25,7 @@ class CliTest(unittest.TestCase):
         res = subprocess.run([str(ZSDEFER), "--help"], stdout=subprocess.PIPE, text=True)
         self.assertEqual(res.returncode, 0)
         for sub in ("deps", "source", "build", "image", "run", "check", "bench", "patch",
-                    "matrix"):
+                    "matrix", "peer"):
             self.assertIn(sub, res.stdout)
 
     def test_unknown_subcommand_is_usage_error(self) -> None:
@@ -90,26 +91,35 @@ class CliTest(unittest.TestCase):
         self.assertIn("not root", err)
 
 
+def boot_suite(name: str, argv: List[str]) -> Tuple[Any, Any]:
+    """check.guest_suite for the suite NAME with `zsdefer ARGV`'s options,
+    QEMU mocked out: the RunSpec it would boot, and the tally (one failure:
+    the mock refuses to boot)."""
+    from unittest import mock
+    from zsdefer_lib import check
+    from zsdefer_lib.errors import ZsdError
+    seen = []
+
+    def fake_run(spec, *_a):  # type: ignore[no-untyped-def]
+        seen.append(spec)
+        raise ZsdError("not booting in a unit test")
+    suite = next(s for s in check.GUEST_SUITES if s.name == name)
+    args = cli.parser().parse_args(argv)
+    with mock.patch.object(check.runner, "run", side_effect=fake_run), \
+            mock.patch.object(check.build, "kernel_image", return_value=Path("/k")), \
+            mock.patch.object(check.image, "base_image", return_value=Path("/i")), \
+            mock.patch.object(check.runner, "default_workdir",
+                              return_value=Path("/nonexistent")), \
+            contextlib.redirect_stdout(io.StringIO()):
+        tally = check.guest_suite(suite, args)
+    return seen[-1], tally
+
+
 class CheckTimeoutTest(unittest.TestCase):
     def test_check_keeps_each_suites_time_limit(self) -> None:
-        import contextlib as cl
-        from unittest import mock
         from zsdefer_lib import check
-        from zsdefer_lib.errors import ZsdError
-        seen = []
-
-        def fake_run(spec, *_a):  # type: ignore[no-untyped-def]
-            seen.append(spec.timeout)
-            raise ZsdError("not booting in a unit test")
         debug = next(s for s in check.GUEST_SUITES if s.name == "debug")
         for argv, want in ((["check"], debug.timeout), (["check", "--timeout", "60"], 60.0)):
-            args = cli.parser().parse_args(argv)
-            with mock.patch.object(check.runner, "run", side_effect=fake_run), \
-                    mock.patch.object(check.build, "kernel_image", return_value=Path("/k")), \
-                    mock.patch.object(check.image, "base_image", return_value=Path("/i")), \
-                    mock.patch.object(check.runner, "default_workdir",
-                                      return_value=Path("/nonexistent")), \
-                    cl.redirect_stdout(io.StringIO()):
-                check.guest_suite(debug, args)
-            self.assertEqual(seen[-1], want)
+            spec, _ = boot_suite("debug", argv)
+            self.assertEqual(spec.timeout, want)
         self.assertGreater(debug.timeout, 900)

@@ -1,0 +1,186 @@
+#!/bin/sh
+# Other people's tests (TAP), pinned to every compiled-in mode and once
+# during a switch storm (free_mode changed every 3 ms): the kernel
+# selftests zram01, zram02, mm/cow, mm/mrelease_test (built from the 6.12
+# source at image time) and Debian's stress-ng swap stressors with
+# verification; cgroup's test_zswap when asked (memcg, zswap). After each
+# run nothing is pending and the swap backend (zram0, or zswap's pool) is
+# back at its baseline; each run reports the deferred frees it
+# caused (/sys/kernel/mm/zsmalloc/deferred): stress-ng and test_zswap must
+# cause some in every deferring mode; the other selftests write mostly
+# same-filled pages (never in zsmalloc) and only report theirs.
+# usage: peer-suite.sh [STRESS_SECONDS [VM_MB]] [-- SUITE...]
+# shellcheck source=scripts/guest/lib.sh
+. /usr/share/zsdefer/lib.sh
+Z=/sys/kernel/mm/zsmalloc
+ST=/usr/lib/zsdefer/selftests
+T=${1:-10}
+VM=${2:-64}
+suites="zram01 zram02 cow mrelease_test stress-ng"
+# cgroup's test_zswap only when asked (-- test_zswap): it needs memcg and
+# zswap as the swap (the ship cell's kernel, `peer --swap zswap`), and
+# takes about 50 s a run.
+if [ "$3" = -- ]; then
+	shift 3
+	suites="$*"
+fi
+# test_zswap's cases that fail in every mode and on the unpatched kernel
+# alike (issue 15), with what is known: NAME|REASON per line.
+ZSWAP_KNOWN="test_zswap_usage|zswpout of its 1M cgroup does not grow after 4 MB written; fails on the unpatched kernel too, cause not found yet
+test_no_invasive_cgroup_shrink|fails on the unpatched kernel too, cause not found yet"
+
+[ -r $Z/free_mode ] || { echo "not ok 1 - $Z/free_mode missing"; exit 1; }
+modes=$(tr -d '[]' <$Z/free_mode)
+echo "# modes: $modes; $(nproc) CPUs; $(cat /proc/sys/kernel/osrelease)"
+while read -r line; do echo "# version: $line"; done </usr/share/zsdefer/peer-versions
+cp /usr/share/zsdefer/peer-versions /results/peer-versions
+
+# zram01 asks for ext4 and falls back to mkfs.ext2; busybox's mke2fs makes
+# 1 KiB blocks by default, which the kernel does not mount on zram.
+mkdir -p /tmp/peerbin
+printf '#!/bin/sh\nexec mke2fs -b 4096 "$@"\n' >/tmp/peerbin/mkfs.ext2
+chmod +x /tmp/peerbin/mkfs.ext2
+PATH=/tmp/peerbin:$PATH
+cp -r $ST/zram /tmp/zram
+if [ -w /sys/module/zswap/parameters/enabled ] &&
+	[ "$(cat /sys/module/zswap/parameters/enabled)" = Y ]; then
+	backend=zswap
+else
+	backend=zram
+fi
+case " $suites " in
+*" test_zswap "*)
+	mkdir -p /sys/fs/cgroup
+	grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts || mount -t cgroup2 none /sys/fs/cgroup ;;
+esac
+
+# backend_mem: the swap backend's memory (zram0's mem_used_total, or
+# zswap's pool_total_size). test_zswap's pressure swaps out the initramfs'
+# own files (shmem), which stay in zswap until read: with zswap, swap is
+# turned off and on first, so what remains is what nothing refers to.
+backend_mem() {
+	if [ $backend = zswap ]; then
+		swapoff /dev/vdb && swapon /dev/vdb && zsd_wait_idle
+		cat /sys/kernel/debug/zswap/pool_total_size
+	else
+		zsd_zram_mem
+	fi
+}
+
+storm_pid=
+storm_start() {
+	(while :; do
+		for s in $modes; do
+			echo "$s" >$Z/free_mode
+			usleep 3000
+		done
+	done) &
+	storm_pid=$!
+}
+
+storm_stop() {
+	kill "$storm_pid"
+	wait "$storm_pid" 2>/dev/null
+	echo sync >$Z/free_mode
+}
+
+# comment FILE: a failed run's output, as TAP comments.
+comment() {
+	tail -n 25 "$1" | sed 's/^/# /'
+}
+
+# run_suite LABEL SUITE: one run; sets rc (0 passed) and what (a summary).
+run_suite() {
+	out=/tmp/peer.out
+	case "$2" in
+	zram01 | zram02)
+		(cd /tmp/zram && sh "./$2.sh") >$out 2>&1
+		rc=$?
+		grep -q "$2 : \[PASS\]" $out && ! grep -q FAIL $out || rc=1
+		what="$(grep -c ': OK' $out) steps OK $(grep -o "filled with '[0-9]*' KB" $out)"
+		;;
+	cow)
+		$ST/mm/cow >$out 2>&1
+		rc=$?
+		what=$(grep '^# Totals' $out | sed 's/^# //')
+		;;
+	mrelease_test)
+		$ST/mm/mrelease_test >$out 2>&1
+		rc=$?
+		what=$(grep '^# Totals' $out | sed 's/^# //')
+		;;
+	test_zswap)
+		$ST/cgroup/test_zswap >$out 2>&1
+		# Its children inherit unflushed stdio: each result may appear
+		# more than once. A known failure is reported as a skip naming
+		# it, never as a pass; any other failure fails the run.
+		grep -E '^(not )?ok [0-9]+ ' $out | sort -u >/tmp/peer.results
+		rc=0 known=0
+		[ -s /tmp/peer.results ] || rc=1
+		while read -r r1 r2 r3 r4 _; do
+			[ "$r1" = ok ] && continue
+			why=$(echo "$ZSWAP_KNOWN" | grep "^$r4|" | cut -d'|' -f2)
+			if [ -n "$why" ]; then
+				echo "not ok - $1: test_zswap: $r4 # SKIP expected failure: $why"
+				known=$((known + 1))
+			else
+				echo "# unexpected failure: $r1 $r2 $r3 $r4"
+				rc=1
+			fi
+		done </tmp/peer.results
+		what="$(grep -c '^ok' /tmp/peer.results) passed, $known known failures, $(($(grep -c '^not ok' /tmp/peer.results) - known)) other failures"
+		;;
+	stress-ng)
+		(cd /tmp && stress-ng --pageswap 1 --madvise 1 --munmap 1 --mmapfork 1 \
+			--vm 1 --vm-bytes "${VM}M" --verify --timeout "${T}s" \
+			--metrics-brief --temp-path /tmp) >$out 2>&1
+		rc=$?
+		what="pageswap madvise munmap mmapfork vm ${VM}M, --verify, ${T}s"
+		;;
+	*)
+		echo "unknown suite $2" >$out
+		rc=1 what=
+		;;
+	esac
+	[ "$rc" = 0 ] || comment $out
+}
+
+# one LABEL SUITE: the run, then the checks after it.
+one() {
+	if [ "$2" = test_zswap ] && ! { grep -qw memory /proc/cgroups && [ $backend = zswap ]; }; then
+		echo "ok - $1: test_zswap # SKIP needs CONFIG_MEMCG and zswap as swap (the ship cell, peer --swap zswap)"
+		return
+	fi
+	if [ "$2" = zram01 ] && ! grep -qw ext2 /proc/filesystems; then
+		echo "ok - $1: zram01 # SKIP kernel without CONFIG_EXT2_FS (configs/peer.config)"
+		return
+	fi
+	zsd_wait_idle
+	base=$(backend_mem)
+	d0=$(cat $Z/deferred)
+	t0=$(date +%s)
+	[ "$1" = storm ] && storm_start
+	run_suite "$1" "$2"
+	[ "$1" = storm ] && storm_stop
+	zsd_ok "$rc" "$1: $2 ($(($(date +%s) - t0)) s): $what"
+	zsd_check_drained "$1: after $2"
+	zsd_check_back "$base" "$(backend_mem)" "$1: after $2: $backend memory"
+	d=$(($(cat $Z/deferred) - d0))
+	if { [ "$2" = stress-ng ] || [ "$2" = test_zswap ]; } && [ "$1" != sync ]; then
+		[ "$d" -gt 0 ]
+		zsd_ok $? "$1: $2 caused $d deferred frees"
+	else
+		echo "# $1: $2 caused $d deferred frees"
+	fi
+}
+
+for m in $modes storm; do
+	echo "# --- $m"
+	[ "$m" = storm ] || echo "$m" >$Z/free_mode
+	for s in $suites; do
+		one "$m" "$s"
+	done
+done
+echo sync >$Z/free_mode
+echo "1..$zsd_n"
+[ "$zsd_fail" = 0 ]
