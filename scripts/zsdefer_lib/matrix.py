@@ -255,6 +255,7 @@ class Runner:
             kernel=build.kernel_image(v), command=guest_command(cell),
             workdir=cdir / "boot", cpus=cell.cpus, mem="2G", accel=self.accel,
             timeout=min(cell.timeout, self.timeout), swap="zram", swap_size="1G",
+            swap_disk_bytes=runner.host_disk_bytes(cell.swap_disk) if cell.swap_disk else 0,
             append=list(cell.append),
             env={"ZSDEFER_EXPECT_MODES": expected_free_mode(self.matrix, dotconfig),
                  "ZSDEFER_MODULES": " ".join(mods)},

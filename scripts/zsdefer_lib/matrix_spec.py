@@ -6,6 +6,7 @@ modes give) and how it is tested. Running the cells is matrix.py's job.
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -38,6 +39,7 @@ class Cell:
     timeout: float = 600.0    # seconds the guest may run
     same_code_as: str = ""    # the cell whose objects this one must equal
     append: List[str] = field(default_factory=list)  # kernel command line
+    swap_disk: str = ""       # a raw disk for the guest as /dev/vdb ("1G"), or none
     enabled: bool = True
     description: str = ""
     # Known failures: a check whose text contains the key is expected to fail
@@ -122,6 +124,16 @@ def mode_config(modes: List[Mode], compiled: List[str], default: str) -> List[st
     return lines
 
 
+def parse_disk(value: Any, where: str) -> str:
+    """A cell's swap_disk: "" (none) or a size such as "1G"."""
+    if value == "":
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"[1-9]\d*[KMG]", value):
+        raise ZsdError(f"{MATRIX_FILE.name}: {where}: swap_disk must be a size such "
+                       f"as \"1G\", not {value!r}")
+    return value
+
+
 def parse_append(value: Any, where: str) -> List[str]:
     """A cell's kernel arguments: a list of single words (name or name=value)."""
     if not isinstance(value, list) or not all(
@@ -178,6 +190,7 @@ def parse_cells(raw: List[Dict[str, Any]], modes: List[Mode],
                               timeout=float(spec.get("timeout", 600)),
                               same_code_as=spec.get("same_code_as", ""),
                               append=parse_append(spec.get("append", []), where),
+                              swap_disk=parse_disk(spec.get("swap_disk", ""), where),
                               enabled=enabled,
                               description=spec.get("description", variant.description),
                               todo=dict(spec.get("todo", {}))))

@@ -21,8 +21,13 @@
 #  held frees: with the free workers held, a written-back region's backing
 #    blocks come back once it is freed (zram never defers those slots),
 #    and so does a memcg's memory.zswap.current for its zswap entries.
+#  Then other people's tests with zswap (lzo, zsmalloc) in front of the
+#    cell's swap disk /dev/vdb as the only swap: cgroup's test_zswap and
+#    stress-ng (peer-suite.sh), pinned to every mode and during a switch
+#    storm; their TAP is counted here.
 # usage: ship-suite.sh [MB [MODE...]]  (MB/4 per held region, MB/8 per churn
-#        process; every compiled-in mode unless MODEs are named)
+#        process; every compiled-in mode unless MODEs are named; SHIP_PEER=0
+#        leaves the peer tests out, SHIP_PEER_SECONDS their stress-ng time)
 #        ship-suite.sh postproc|offline   (internal: zramhold's commands;
 #        settings in SHIP_* variables)
 # shellcheck source=scripts/guest/lib.sh
@@ -451,7 +456,37 @@ for m in $modes; do
 	fi
 done
 
+# peer_phase: other people's tests on zswap (issue 15), in every mode and a
+# storm: peer-suite.sh's TAP again through zsd_ok, so that it counts here.
+peer_phase() {
+	if [ ! -b /dev/vdb ]; then
+		echo "ok - peer: test_zswap and stress-ng on zswap # SKIP no swap disk /dev/vdb (the cell's swap_disk)"
+		return
+	fi
+	zsd_setup_swap zswap
+	zsd_ok $? "peer: zswap $(cat /sys/module/zswap/parameters/compressor)/$(cat /sys/module/zswap/parameters/zpool) in front of /dev/vdb, the only swap"
+	sh /usr/share/zsdefer/peer-suite.sh "${SHIP_PEER_SECONDS:-5}" 64 -- test_zswap stress-ng \
+		>/tmp/ship-peer.out 2>&1
+	prc=$?
+	while IFS= read -r line; do
+		case $line in
+		*"# SKIP"*) echo "$line" | sed 's/^\(\(not \)\{0,1\}ok\) [0-9]* *- /\1 - peer: /' ;;
+		"ok "*) zsd_ok 0 "peer: ${line#* - }" ;;
+		"not ok "*) zsd_ok 1 "peer: ${line#* - }" ;;
+		1..*) ;;
+		*) echo "$line" ;;
+		esac
+	done </tmp/ship-peer.out
+	zsd_ok $prc "peer: peer-suite.sh exited $prc"
+	swapoff /dev/vdb && echo N >/sys/module/zswap/parameters/enabled
+	zsd_ok $? "peer: /dev/vdb swapped off, zswap off"
+}
+
 echo sync >$Z/free_mode
+if [ "${SHIP_PEER:-1}" != 0 ]; then
+	peer_phase
+	echo sync >$Z/free_mode
+fi
 swapon /dev/zram0
 zsd_ok $? "zram0 swap again"
 { [ -z "$SW" ] || { losetup -d "$SW" && rm -f /tmp/ship-swap.img; }; } &&

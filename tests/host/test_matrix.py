@@ -68,6 +68,17 @@ class DescriptionTest(unittest.TestCase):
                     "CONFIG_MEMORY_HOTREMOVE", "CONFIG_PREEMPT"):
             self.assertEqual(frag.get(sym), "y", sym)
         self.assertEqual(frag.get("CONFIG_PREEMPT_RT"), "n")
+        # a swap disk for zswap (test_zswap and stress-ng, issue 15)
+        self.assertEqual(ship.swap_disk, "1G")
+
+    def test_swap_disk_is_parsed_and_checked(self) -> None:
+        m = small_matrix([{"name": "a", "fragments": ["f"], "swap_disk": "512M"},
+                          {"name": "b", "fragments": ["f"]}])
+        self.assertEqual((m.cells[0].swap_disk, m.cells[1].swap_disk), ("512M", ""))
+        for bad in ("1", "0G", "1T", 1, ["1G"]):
+            with self.assertRaises(ZsdError) as cm:
+                small_matrix([{"name": "a", "fragments": ["f"], "swap_disk": bad}])
+            self.assertIn("swap_disk", str(cm.exception))
 
     def test_append_is_parsed_and_checked(self) -> None:
         m = small_matrix([{"name": "a", "fragments": ["f"], "append": ["x=1", "y"]},
@@ -303,7 +314,8 @@ class BootTest(unittest.TestCase):
         """A cell's append goes on the guest's command line, and into its
         metadata; the guest runs matrix-cell.sh with the cell's test."""
         m = small_matrix([{"name": "s", "fragments": ["f"], "modes": "all", "test": "ship",
-                           "size_mb": 64, "append": ["movablecore=512M", "cma=64M@256M"]}])
+                           "size_mb": 64, "append": ["movablecore=512M", "cma=64M@256M"],
+                           "swap_disk": "1G"}])
         cell = m.cells[0]
         seen = []
 
@@ -328,6 +340,7 @@ class BootTest(unittest.TestCase):
         self.assertEqual(seen[0].append, ["movablecore=512M", "cma=64M@256M"])
         self.assertEqual(seen[0].command, f"sh {matrix.GUEST_SCRIPT} ship 64 2")
         self.assertEqual(seen[0].timeout, 600)
+        self.assertEqual(seen[0].swap_disk_bytes, 1 << 30)
         self.assertEqual(run.result.boot, "PASS")
         self.assertIn("ok 1 - fine", run.checks)
         self.assertEqual(meta["kernel_args"], ["movablecore=512M", "cma=64M@256M"])

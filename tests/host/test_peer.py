@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import unittest
 from pathlib import Path
+from typing import List
 from unittest import mock
 
 from zsdefer_lib import check, cli, deps, image, peer, selftests
@@ -82,6 +83,28 @@ class BuildTest(unittest.TestCase):
         self.assertIn("-static", cmd)
         self.assertEqual(cmd[cmd.index("-isystem") + 1], "/h/usr/include")
         self.assertIn("/t/tools/testing/selftests/mm/cow.c", cmd)
+
+    def test_test_zswap_is_built_unoptimised(self) -> None:
+        # At -O2 gcc drops allocate_bytes()'s stores (never read), and two
+        # cases allocate nothing; its Makefile builds it without -O.
+        def cmd(name: str) -> List[str]:
+            return selftests.compile_command(Path("/t"), name, Path("/o") / name,
+                                             Path("/h"), Path("/c"))
+        self.assertIn("-O0", cmd("test_zswap"))
+        self.assertNotIn("-O2", cmd("test_zswap"))
+        self.assertIn("-O2", cmd("cow"))
+
+    def test_changed_flags_rebuild(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = fake_tree(Path(tmp) / "tree")
+            out = Path(tmp) / "out"
+            with mock.patch.object(selftests, "uapi_headers", return_value=Path(tmp)):
+                selftests.build(tree, out)
+                (out / "cow.cmd").write_text("gcc -O2 an older command")
+                (out / "cow").write_bytes(b"stale")
+                selftests.build(tree, out)
+            self.assertNotEqual((out / "cow").read_bytes(), b"stale")
+            self.assertIn("-O2", (out / "cow.cmd").read_text())
 
 
 class WiringTest(unittest.TestCase):
