@@ -16,8 +16,9 @@ def _add_guest_args(p: argparse.ArgumentParser) -> None:
                    help="kernel variant (configs/variants.json)")
     p.add_argument("--cpus", type=int, default=2, help="guest vCPUs (default 2)")
     p.add_argument("--mem", default="2G", help="guest memory (default %(default)s)")
-    p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto",
-                   help="auto: KVM where it really runs guests, else TCG")
+    p.add_argument("--accel", choices=["auto", "kvm", "tcg", "icount"], default="auto",
+                   help="auto: KVM where it really runs guests, else TCG; icount: "
+                   "TCG whose guest clock counts instructions (1 ns each)")
     p.add_argument("--timeout", type=float, default=900.0,
                    help="seconds before the guest is killed (default %(default)s)")
 

@@ -397,8 +397,9 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workflow", action="store_true",
                    help="print the GitHub Actions workflow for the matrix and exit")
     p.add_argument("--build-only", action="store_true", help="build, boot nothing")
-    p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto",
-                   help="auto: KVM where it really runs guests, else TCG")
+    p.add_argument("--accel", choices=["auto", "kvm", "tcg", "icount"], default="auto",
+                   help="auto: KVM where it really runs guests, else TCG; icount: "
+                   "TCG whose guest clock counts instructions (1 ns each)")
     p.add_argument("--timeout", type=float, default=1800.0,
                    help="seconds before a cell's guest is killed (default 1800)")
     p.add_argument("-j", "--jobs", type=int, default=None, help="make -j (default nproc)")

@@ -22,10 +22,22 @@ QEMU = {"x86_64": "qemu-system-x86_64"}
 #   every feature TCG emulates.
 # - kvm: "host" with arch-capabilities off, since some hosts abort on
 #   MSR 0x10a with it on.
+# - icount: TCG counting instructions instead of host time, for questions
+#   of a few percent: "-icount shift=0" advances the guest's clock 1 ns
+#   per instruction executed (so a guest millisecond is a million
+#   instructions), "sleep=off" jumps over idle time, and icount needs
+#   single-threaded TCG, which runs the vCPUs one at a time: with several,
+#   guest time counts the instructions of all of them.
 ACCEL = {
     "tcg": ["-accel", "tcg,thread=multi", "-cpu", "max"],
     "kvm": ["-accel", "kvm", "-cpu", "host,-arch-capabilities"],
+    "icount": ["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off",
+               "-cpu", "max"],
 }
+
+# The guest TSC under icount: QEMU derives it from the instruction count,
+# one tick per instruction at shift=0, i.e. 1 GHz.
+ICOUNT_TSC_KHZ = 1_000_000
 
 BASE_CMDLINE = [
     "console=ttyS0", "panic=-1", "oops=panic", "loglevel=7",
@@ -66,6 +78,8 @@ class Machine:
         cmdline = list(BASE_CMDLINE)
         if self.accel == "tcg":
             cmdline += tcg_cmdline(_read("/proc/cpuinfo"))
+        elif self.accel == "icount":
+            cmdline += ["tsc=reliable", f"tsc_early_khz={ICOUNT_TSC_KHZ}"]
         cmdline += self.append
         # Without ACPI SeaBIOS' MP table lists one CPU per socket: -smp N
         # alone boots a one-CPU guest.

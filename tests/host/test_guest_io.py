@@ -47,6 +47,15 @@ class QemuTest(unittest.TestCase):
         self.assertNotIn("tsc=reliable", argv[argv.index("-append") + 1])
         self.assertIn("kvm", argv)
 
+    def test_icount_counts_instructions(self) -> None:
+        argv = self.machine("icount", 1)
+        self.assertIn("shift=0,sleep=off", argv)
+        self.assertIn("tcg,thread=single", argv)
+        self.assertNotIn("tcg,thread=multi", argv)
+        append = argv[argv.index("-append") + 1]
+        self.assertIn("tsc_early_khz=1000000", append)
+        self.assertIn("tsc=reliable", append)
+
     def test_no_reboot_so_reboot_exits(self) -> None:
         argv = self.machine("tcg")
         self.assertIn("-no-reboot", argv)
