@@ -12,14 +12,36 @@
 
 #include <linux/jump_label.h>
 #include <linux/llist.h>
+#include <linux/pagevec.h>
+#include <linux/workqueue.h>
 #include <linux/zsmalloc_defer.h>
 
 struct zs_pool;
 struct size_class;
 struct zspage;
 struct zs_free_cb;
+struct zs_defer_ops;
 
 #ifdef CONFIG_ZSMALLOC_DEFER
+
+/**
+ * struct zs_defer_list - a lock-less list of emptied zspages and its worker
+ * @head: zspages linked through zspage->defer_node. zs_free() pushes under
+ *	its class lock (llist_add(), from any CPU); the worker, drains,
+ *	reclaim and CPU hotplug take the whole list with llist_del_all(), and
+ *	whoever takes a zspage off owns it and frees it.
+ * @dwork: the worker, on the unbound zs_defer workqueue. The push that
+ *	finds @head empty arms its timer (ZS_DEFER_KICK_DELAY): no wakeup
+ *	under the class lock, and at most one per delay however many zspages
+ *	come, which the worker then frees as one batch. A non-empty list
+ *	always has its worker armed, queued or running.
+ * @ops: the mode the list belongs to, for its statistics and trace events.
+ */
+struct zs_defer_list {
+	struct llist_head head;
+	struct delayed_work dwork;
+	const struct zs_defer_ops *ops;
+};
 
 /**
  * struct zs_defer_ops - a zsmalloc free policy ("mode")
@@ -39,10 +61,13 @@ struct zs_free_cb;
  * @push: optional, takes a zsmalloc user's whole free (zs_free_cb_push(),
  *	for policies that run the users' free paths); returns true if it
  *	took it. Called with preemption disabled, like @free_handle.
- * @enqueue: takes an emptied zspage that zs_free() already removed from its
- *	fullness list. Called under the size class lock (atomic context, no
- *	sleeping, no GFP_KERNEL allocation) and inside an RCU read-side
- *	critical section. NULL for the sync mode.
+ * @list: for a mode that defers the teardown of emptied zspages through
+ *	one list for every CPU (llist): that list.
+ * @pcpu_lists: for such a mode with one list per CPU (pcpu): the lists;
+ *	zs_free() pushes on its own CPU's. A mode sets @list, @pcpu_lists or
+ *	neither. The core pushes (zs_defer_list_add(), inline in zs_free()
+ *	under the class lock): a mode's data, not its code, is on the free
+ *	path, so it costs no indirect call.
  * @drain: frees every zspage enqueued before the call, including those a
  *	worker already took off the list, before returning; @pool is the pool
  *	whose zspages must be gone, or NULL for every pool (a mode may free
@@ -64,7 +89,7 @@ struct zs_free_cb;
  *
  * The core calls a mode only through this table and never asks which mode
  * is active (compare struct sched_class). Callbacks are named
- * <verb>_<mode>, e.g. enqueue_llist().
+ * <verb>_<mode>, e.g. drain_llist().
  */
 struct zs_defer_ops {
 	const char *name;
@@ -74,7 +99,8 @@ struct zs_defer_ops {
 	void (*disable)(void);
 	bool (*free_handle)(struct zs_pool *pool, unsigned long handle);
 	bool (*push)(struct zs_free_cb *cb, unsigned long val);
-	void (*enqueue)(struct zspage *zspage);
+	struct zs_defer_list *list;
+	struct zs_defer_list __percpu *pcpu_lists;
 	unsigned long (*drain)(struct zs_pool *pool);
 	unsigned long (*reclaim)(unsigned long nr);
 	unsigned long (*pending)(void);
@@ -99,11 +125,12 @@ static void zs_defer_exit(void);
 static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 					 struct llist_node *batch);
 static void zs_defer_kick(struct work_struct *work);
-static unsigned long zs_defer_reap(const struct zs_defer_ops *ops,
-				   struct llist_head *list);
-static unsigned long zs_defer_reclaim_list(const struct zs_defer_ops *ops,
-					   struct llist_head *list,
-					   struct work_struct *work,
+static void zs_defer_list_init(struct zs_defer_list *list,
+			       const struct zs_defer_ops *ops);
+static unsigned long zs_defer_drain_lists(struct zs_defer_list *list,
+					  struct zs_defer_list __percpu *pcpu);
+static unsigned long zs_defer_reap(struct zs_defer_list *list);
+static unsigned long zs_defer_reclaim_list(struct zs_defer_list *list,
 					   unsigned long nr);
 
 /**

@@ -37,7 +37,6 @@
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/percpu_counter.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 
@@ -78,7 +77,7 @@ static const struct zs_defer_ops *const zs_defer_modes[] = {
 static const struct zs_defer_ops __rcu *zs_defer_cur =
 	RCU_INITIALIZER(&sync_defer_ops);
 
-/* Enabled while the active mode has an enqueue or free_handle callback */
+/* Enabled once a mode that defers anything was selected; stays on */
 DEFINE_STATIC_KEY_FALSE(zs_defer_active);
 
 /* Enabled once a mode with a free_handle callback was selected */
@@ -120,17 +119,63 @@ static DECLARE_WORK(zs_defer_retry_work, work_retry);
 static bool zs_defer_ready;
 
 /*
- * Zspages and pages enqueued and not yet freed. percpu_counter: enqueue
- * adds on the local CPU without a shared atomic; the pending limit uses
- * the cheap approximate read, sysfs the exact sum.
+ * Zspages (the buffer modes: none, they count handles in ->pending) and
+ * pages enqueued and not yet freed, per CPU. An enqueue adds on its own CPU
+ * and a teardown subtracts on whichever CPU it runs, so one CPU's figures
+ * may be negative; their sum over every possible CPU is exact, offlined
+ * CPUs included. Only this_cpu_*() operations write them: no atomic and no
+ * shared cache line on the enqueue path, where percpu_counter_add() cost a
+ * call and, every few dozen adds, a spinlock to fold into a shared count.
+ *
+ * @unchecked, @over: the pending limit, see zs_defer_over_limit().
  */
-static struct percpu_counter zs_defer_pending;
-static struct percpu_counter zs_defer_pending_pages;
+struct zs_defer_count {
+	long zspages;
+	long pages;
+	unsigned int unchecked;
+	bool over;
+};
+
+static DEFINE_PER_CPU(struct zs_defer_count, zs_defer_count);
+
+/* Any context; preemption may be enabled (this_cpu_*() is safe there) */
+static inline void zs_defer_count_add(long zspages, long pages)
+{
+	this_cpu_add(zs_defer_count.zspages, zspages);
+	this_cpu_add(zs_defer_count.pages, pages);
+}
+
+/* Exact sums over every possible CPU; racing updates make them a snapshot */
+static void zs_defer_count_sum(long *zspages, long *pages)
+{
+	long nr = 0, np = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct zs_defer_count *c = per_cpu_ptr(&zs_defer_count,
+							     cpu);
+
+		nr += READ_ONCE(c->zspages);
+		np += READ_ONCE(c->pages);
+	}
+	*zspages = nr;
+	*pages = np;
+}
 
 /* High-water mark of pending zspages, approximate (racy max of estimates) */
 static unsigned long zs_defer_pending_hwm;
 
-/* Above this many pending pages zs_free() frees at once; never 0 */
+/*
+ * Above this many pending pages zs_free() frees at once; never 0. It stops
+ * a runaway (workers that cannot run), it does not pace a burst: reclaim
+ * takes pending pages back first (a shrinker with seeks 0, and zram's and
+ * zswap's limits through zs_reclaim_deferred()), so they are as available
+ * as clean page cache. Default 1/4 of RAM: 4 processes unmapping 256 MB of
+ * incompressible data each in a 2-CPU, 3 GB guest left up to about 90000
+ * pages (1/9 of RAM) pending under llist with no limit, and 1/64, the
+ * first default, made a quarter of their frees synchronous.
+ */
+#define ZS_DEFER_PENDING_LIMIT_SHIFT	2
 static unsigned long zs_defer_pending_limit;
 
 enum zs_defer_stat_item {
@@ -187,11 +232,50 @@ static unsigned long zs_defer_mode_pending(void)
 
 static unsigned long zs_defer_read_pending(void)
 {
-	unsigned long nr = percpu_counter_sum_positive(&zs_defer_pending) +
-			   zs_defer_mode_pending();
+	long zspages, pages;
+	unsigned long nr;
 
+	zs_defer_count_sum(&zspages, &pages);
+	nr = max(zspages, 0L) + zs_defer_mode_pending();
 	zs_defer_note_pending(nr);
 	return nr;
+}
+
+/* Pending pages, as pending_limit counts them */
+static unsigned long zs_defer_read_pending_pages(void)
+{
+	long zspages, pages;
+
+	zs_defer_count_sum(&zspages, &pages);
+	return max(pages, 0L);
+}
+
+/*
+ * Slack of the pending limit: each CPU sums the counts of every CPU once
+ * per this many pages it deferred, so that the enqueue path reads no other
+ * CPU's cache lines; pending may pass the limit by up to this much per CPU.
+ */
+#define ZS_DEFER_CHECK_PAGES	64
+
+/*
+ * Would deferring @pages more pass pending_limit? Called under the class
+ * lock. Below the limit, a local add and compare; while over it, an exact
+ * sum at every call (each of which then frees synchronously, which costs
+ * far more), so that deferring resumes as soon as the workers catch up.
+ */
+static bool zs_defer_over_limit(unsigned int pages)
+{
+	bool over;
+
+	if (likely(!this_cpu_read(zs_defer_count.over)) &&
+	    this_cpu_add_return(zs_defer_count.unchecked, pages) <
+	    ZS_DEFER_CHECK_PAGES)
+		return false;
+	this_cpu_write(zs_defer_count.unchecked, 0);
+	over = zs_defer_read_pending_pages() + pages >
+	       READ_ONCE(zs_defer_pending_limit);
+	this_cpu_write(zs_defer_count.over, over);
+	return over;
 }
 
 #ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
@@ -286,14 +370,58 @@ static inline bool zs_defer_probing(enum zs_defer_probe_depth depth)
 static inline void zs_defer_probe_arm(void) { }
 #endif
 
+/* KUnit and guest tests hold the workers (zsmalloc.test_hold) */
+static inline bool zs_defer_held(void)
+{
+#ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
+	return READ_ONCE(zs_defer_test_hold);
+#else
+	return false;
+#endif
+}
+
 /* __maybe_unused: with no deferring mode compiled in, nothing kicks */
 static void __maybe_unused zs_defer_kick(struct work_struct *work)
 {
-#ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
-	if (READ_ONCE(zs_defer_test_hold))
-		return;
-#endif
-	queue_work(zs_defer_wq, work);
+	if (!zs_defer_held())
+		queue_work(zs_defer_wq, work);
+}
+
+/*
+ * From the push that finds a list empty to its worker's run. One jiffy
+ * (1 to 10 ms with HZ=1000 to 100, up to a jiffy less since the timer
+ * fires at the next tick): long enough that a burst of frees is one batch
+ * and one wakeup instead of one per emptied zspage (queueing the worker
+ * at every empty-to-non-empty push woke it about once per zspage, since
+ * it emptied the list faster than zs_free() filled it); short against the
+ * 20 ms after which hbuf drains a partly filled buffer.
+ */
+#define ZS_DEFER_KICK_DELAY	1
+
+/*
+ * Arm @list's worker. Under the class lock: queue_delayed_work() only sets
+ * the pending bit and adds a timer (no wakeup, no IPI); already armed,
+ * queued or running, it does nothing.
+ */
+static __always_inline void zs_defer_kick_list(struct zs_defer_list *list)
+{
+	if (!zs_defer_held())
+		queue_delayed_work(zs_defer_wq, &list->dwork,
+				   ZS_DEFER_KICK_DELAY);
+}
+
+/*
+ * The push of a list mode: one llist_add() on @ops's list (this CPU's for
+ * per-CPU lists), and the worker armed if the list was empty. Under the
+ * class lock; preemption (PREEMPT_RT: migration) disabled by it.
+ */
+static __always_inline void zs_defer_list_add(const struct zs_defer_ops *ops,
+					      struct zspage *zspage)
+{
+	struct zs_defer_list *list = ops->list ?: this_cpu_ptr(ops->pcpu_lists);
+
+	if (llist_add(&zspage->defer_node, &list->head))
+		zs_defer_kick_list(list);
 }
 
 #ifdef CONFIG_COMPACTION
@@ -316,13 +444,16 @@ static void zs_defer_lock_pages(struct zspage *zspage)
 /*
  * Tear down a deferred zspage, off every list, whose objects were already
  * taken off its class's statistics when it was deferred. Takes its page
- * locks; may sleep.
+ * locks; may sleep. With @fbatch, its pages go there, for the caller's
+ * folios_put() (a batch of pages whose descriptors are gone is harmless
+ * until then: nothing refers to them).
  */
 static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
-				 struct zspage *zspage)
+				 struct zspage *zspage,
+				 struct folio_batch *fbatch)
 {
 	zs_defer_lock_pages(zspage);
-	__free_zspage_pages(pool, class, zspage);
+	__free_zspage_pages(pool, class, zspage, fbatch);
 	/* Until now zs_get_total_pages() (zram's mem_used) counted them */
 	atomic_long_sub(class->pages_per_zspage, &pool->pages_allocated);
 }
@@ -365,15 +496,12 @@ static bool __maybe_unused zs_defer_try_free_zspage(struct zs_pool *pool,
 						    bool counted)
 {
 	if (zs_defer_trylock_pages(zspage)) {
-		__free_zspage_pages(pool, class, zspage);
+		__free_zspage_pages(pool, class, zspage, NULL);
 		atomic_long_sub(class->pages_per_zspage, &pool->pages_allocated);
 		return true;
 	}
-	if (!counted) {
-		percpu_counter_add(&zs_defer_pending_pages,
-				   class->pages_per_zspage);
-		percpu_counter_add(&zs_defer_pending, 1);
-	}
+	if (!counted)
+		zs_defer_count_add(1, class->pages_per_zspage);
 	trace_zs_defer_fallback("retry", "page_locked");
 	llist_add(&zspage->defer_node, &zs_defer_retry);
 	zs_defer_kick(&zs_defer_retry_work);
@@ -390,10 +518,8 @@ static void zs_defer_free_retry(void)
 		struct zs_pool *pool = zspage->pool;
 		struct size_class *class = zspage_class(pool, zspage);
 
-		zs_defer_free_zspage(pool, class, zspage);
-		percpu_counter_sub(&zs_defer_pending_pages,
-				   class->pages_per_zspage);
-		percpu_counter_sub(&zs_defer_pending, 1);
+		zs_defer_free_zspage(pool, class, zspage, NULL);
+		zs_defer_count_add(-1, -(long)class->pages_per_zspage);
 		cond_resched();
 	}
 }
@@ -415,19 +541,22 @@ static void zs_defer_batch_done(const struct zs_defer_ops *ops,
 	zs_defer_stat_add(ZS_DEFER_DRAINED, taken);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
-	percpu_counter_sub(&zs_defer_pending_pages, pages);
-	percpu_counter_sub(&zs_defer_pending, freed);
+	zs_defer_count_add(-(long)freed, -(long)pages);
 	trace_zs_defer_drain_end(ops->name, taken, ns);
 }
 
 /*
  * Free a batch of deferred zspages that the caller took off a list of
- * @ops (and so owns). May sleep on page locks. Returns the zspages freed.
+ * @ops (and so owns). May sleep on page locks. Their pages go back to the
+ * page allocator a folio batch at a time (one pcp lock per batch rather
+ * than per page), and the statistics are updated once for the batch.
+ * Returns the zspages freed.
  */
 static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 					 struct llist_node *batch)
 {
 	struct zspage *zspage, *next;
+	struct folio_batch fbatch;
 	unsigned long nr = 0, pages = 0;
 	u64 start, ns;
 
@@ -443,16 +572,19 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 		nr = 0;
 	}
 
+	folio_batch_init(&fbatch);
 	start = ktime_get_ns();
 	llist_for_each_entry_safe(zspage, next, batch, defer_node) {
 		struct zs_pool *pool = zspage->pool;
 		struct size_class *class = zspage_class(pool, zspage);
 
 		pages += class->pages_per_zspage;
-		zs_defer_free_zspage(pool, class, zspage);
+		zs_defer_free_zspage(pool, class, zspage, &fbatch);
 		nr++;
 		cond_resched();
 	}
+	if (folio_batch_count(&fbatch))
+		folios_put(&fbatch);
 	ns = ktime_get_ns() - start;
 
 	/* The whole batch was pending at once */
@@ -461,14 +593,65 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 	return nr;
 }
 
-/* Free what is on @list of @ops now, outside of the mode's workers */
+/*
+ * A list's worker: one batch, everything on the list when it starts.
+ * Once it has taken the list, the next push finds it empty and arms it
+ * again, so it runs at most once per ZS_DEFER_KICK_DELAY; looping until
+ * the list stays empty would chase the pushes in batches of a few zspages.
+ */
+static void zs_defer_list_work(struct work_struct *work)
+{
+	struct zs_defer_list *list = container_of(to_delayed_work(work),
+						  struct zs_defer_list, dwork);
+
+	zs_defer_free_batch(list->ops, llist_del_all(&list->head));
+}
+
+static void __maybe_unused zs_defer_list_init(struct zs_defer_list *list,
+					      const struct zs_defer_ops *ops)
+{
+	init_llist_head(&list->head);
+	INIT_DELAYED_WORK(&list->dwork, zs_defer_list_work);
+	list->ops = ops;
+}
+
+/*
+ * ->drain of a list mode: free what is on @list, or on every possible
+ * CPU's list of @pcpu (an offlined CPU's list is freed when it goes, but a
+ * drain must not depend on it), then wait for the batches the workers took
+ * before we looked. flush_delayed_work() also runs an armed worker at
+ * once, so that no timer is left to fire after the drain.
+ */
 static unsigned long __maybe_unused
-zs_defer_reap(const struct zs_defer_ops *ops, struct llist_head *list)
+zs_defer_drain_lists(struct zs_defer_list *list,
+		     struct zs_defer_list __percpu *pcpu)
+{
+	unsigned long nr = 0;
+	int cpu;
+
+	if (list) {
+		nr = zs_defer_free_batch(list->ops,
+					 llist_del_all(&list->head));
+		flush_delayed_work(&list->dwork);
+		return nr;
+	}
+	for_each_possible_cpu(cpu) {
+		list = per_cpu_ptr(pcpu, cpu);
+		nr += zs_defer_free_batch(list->ops,
+					  llist_del_all(&list->head));
+	}
+	for_each_possible_cpu(cpu)
+		flush_delayed_work(&per_cpu_ptr(pcpu, cpu)->dwork);
+	return nr;
+}
+
+/* Free what is on @list now, outside of its worker (CPU hotplug) */
+static unsigned long __maybe_unused zs_defer_reap(struct zs_defer_list *list)
 {
 	unsigned long nr;
 
 	mutex_lock(&zs_defer_drain_lock);
-	nr = zs_defer_free_batch(ops, llist_del_all(list));
+	nr = zs_defer_free_batch(list->ops, llist_del_all(&list->head));
 	mutex_unlock(&zs_defer_drain_lock);
 	return nr;
 }
@@ -476,14 +659,15 @@ zs_defer_reap(const struct zs_defer_ops *ops, struct llist_head *list)
 /*
  * ->reclaim of the list modes: take at most @nr zspages off @list, free
  * those whose pages trylock and hand the others to the retry list; put the
- * rest back and make sure @work runs for them. zs_defer_drain_lock held.
- * Returns the zspages taken off @list.
+ * rest back and make sure its worker runs for them. zs_defer_drain_lock
+ * held. Returns the zspages taken off @list.
  */
 static unsigned long __maybe_unused
-zs_defer_reclaim_list(const struct zs_defer_ops *ops, struct llist_head *list,
-		      struct work_struct *work, unsigned long nr)
+zs_defer_reclaim_list(struct zs_defer_list *list, unsigned long nr)
 {
-	struct llist_node *batch = llist_del_all(list), *node, *last = NULL;
+	const struct zs_defer_ops *ops = list->ops;
+	struct llist_node *batch = llist_del_all(&list->head), *node;
+	struct llist_node *last = NULL;
 	struct zspage *zspage, *next;
 	unsigned long taken = 0, freed = 0, pages = 0;
 	u64 start, ns;
@@ -501,8 +685,8 @@ zs_defer_reclaim_list(const struct zs_defer_ops *ops, struct llist_head *list,
 			tail = tail->next;
 		last->next = NULL;
 		/* A worker may have found the list empty meanwhile */
-		if (llist_add_batch(rest, tail, list))
-			zs_defer_kick(work);
+		if (llist_add_batch(rest, tail, &list->head))
+			zs_defer_kick_list(list);
 	}
 
 	trace_zs_defer_drain_begin(ops->name, taken, 0);
@@ -582,11 +766,10 @@ static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
 
 	rcu_read_lock();
 	ops = rcu_dereference(zs_defer_cur);
-	if (!ops->enqueue)
+	if (!ops->list && !ops->pcpu_lists)
 		goto out;
 
-	if (percpu_counter_read_positive(&zs_defer_pending_pages) +
-	    class->pages_per_zspage > READ_ONCE(zs_defer_pending_limit)) {
+	if (unlikely(zs_defer_over_limit(class->pages_per_zspage))) {
 		zs_defer_stat_add(ZS_DEFER_FALLBACKS, 1);
 		trace_zs_defer_fallback(ops->name, "pending_limit");
 		goto out;
@@ -595,14 +778,12 @@ static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
 	remove_zspage(class, zspage);
 	class_stat_sub(class, ZS_OBJS_ALLOCATED, class->objs_per_zspage);
 
-	/* Count before enqueue: a worker may free it right away */
-	percpu_counter_add(&zs_defer_pending_pages, class->pages_per_zspage);
-	percpu_counter_add(&zs_defer_pending, 1);
-	zs_defer_note_pending(percpu_counter_read_positive(&zs_defer_pending));
+	/* Count before the push: a worker may free it right away */
+	zs_defer_count_add(1, class->pages_per_zspage);
 	zs_defer_stat_add(ZS_DEFER_DEFERRED, 1);
 	trace_zs_defer_enqueue(ops->name, class->pages_per_zspage, 0);
 
-	ops->enqueue(zspage);
+	zs_defer_list_add(ops, zspage);
 	taken = true;
 out:
 	rcu_read_unlock();
@@ -646,7 +827,7 @@ static const struct zs_defer_ops *zs_defer_find(const char *name, size_t len)
 
 static bool zs_defer_ops_defers(const struct zs_defer_ops *ops)
 {
-	return ops->enqueue || ops->free_handle || ops->push;
+	return ops->list || ops->pcpu_lists || ops->free_handle || ops->push;
 }
 
 /*
@@ -765,8 +946,7 @@ static struct shrinker *zs_defer_shrinker;
 static unsigned long zs_defer_shrink_count(struct shrinker *shrinker,
 					   struct shrink_control *sc)
 {
-	unsigned long nr = percpu_counter_read_positive(&zs_defer_pending) +
-			   zs_defer_mode_pending();
+	unsigned long nr = zs_defer_read_pending();
 
 	return nr ? nr : SHRINK_EMPTY;
 }
@@ -838,17 +1018,13 @@ static void zs_defer_init(void)
 	const struct zs_defer_ops *mode;
 	int i, ret;
 
-	zs_defer_pending_limit = max(totalram_pages() / 64, 1UL);
-
-	if (percpu_counter_init(&zs_defer_pending, 0, GFP_KERNEL))
-		goto err;
-	if (percpu_counter_init(&zs_defer_pending_pages, 0, GFP_KERNEL))
-		goto err_pending;
+	zs_defer_pending_limit = max(totalram_pages() >>
+				     ZS_DEFER_PENDING_LIMIT_SHIFT, 1UL);
 
 	zs_defer_wq = alloc_workqueue("zs_defer", WQ_UNBOUND | WQ_MEM_RECLAIM,
 				      0);
 	if (!zs_defer_wq)
-		goto err_pages;
+		goto err;
 
 	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++) {
 		if (!zs_defer_modes[i]->init)
@@ -883,10 +1059,6 @@ static void zs_defer_init(void)
 
 err_wq:
 	destroy_workqueue(zs_defer_wq);
-err_pages:
-	percpu_counter_destroy(&zs_defer_pending_pages);
-err_pending:
-	percpu_counter_destroy(&zs_defer_pending);
 err:
 	pr_err("deferred freeing unavailable, using sync\n");
 }
@@ -901,7 +1073,5 @@ static void zs_defer_exit(void)
 	zs_defer_drain_all(NULL);
 	zs_defer_exit_modes(ARRAY_SIZE(zs_defer_modes));
 	destroy_workqueue(zs_defer_wq);
-	percpu_counter_destroy(&zs_defer_pending_pages);
-	percpu_counter_destroy(&zs_defer_pending);
 	zs_defer_ready = false;
 }

@@ -224,15 +224,10 @@ static void zs_hbuf_arm_flush(void)
 				   ZS_HBUF_FLUSH_DELAY);
 }
 
-/*
- * zs_defer_pending_pages is changed once per buffer, in slow paths; batch
- * 1 folds each change into the shared count at once, so that the buffers
- * closed on one CPU and drained on another leave no per-CPU residue in
- * the approximate count other modes compare with pending_limit.
- */
-static void zs_hbuf_pending_pages_add(s64 nr)
+/* Pending pages change once per buffer, in slow paths */
+static void zs_hbuf_pending_pages_add(long nr)
 {
-	percpu_counter_add_batch(&zs_defer_pending_pages, nr, 1);
+	zs_defer_count_add(0, nr);
 }
 
 /* Count @buf, which left its CPU, as closed: its entries, a page each */
@@ -276,8 +271,8 @@ static struct zs_hbuf *zs_hbuf_swap(const struct zs_defer_ops *ops,
 	struct zs_hbuf **cur = this_cpu_ptr(&zs_hbuf_cur);
 	struct zs_hbuf *fresh;
 
-	if (buf && percpu_counter_read_positive(&zs_defer_pending_pages) +
-		   buf->nr > READ_ONCE(zs_defer_pending_limit)) {
+	if (buf && zs_defer_read_pending_pages() + buf->nr >
+		   READ_ONCE(zs_defer_pending_limit)) {
 		*why = "pending_limit";
 		return NULL;
 	}
@@ -425,7 +420,7 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 		if (reclaim)
 			zs_defer_try_free_zspage(pool, class, zspage, false);
 		else
-			zs_defer_free_zspage(pool, class, zspage);
+			zs_defer_free_zspage(pool, class, zspage, NULL);
 		freed++;
 	}
 	for (i = 0; i < nr; i++)
@@ -491,7 +486,7 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 	zs_defer_stat_add(ZS_DEFER_DRAINED, nr);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
-	zs_hbuf_pending_pages_add(-(s64)nr);
+	zs_hbuf_pending_pages_add(-(long)nr);
 	trace_zs_defer_drain_end(buf->mode, nr, ns);
 	zs_hbuf_put(buf);
 	return nr;

@@ -111,6 +111,8 @@ static void zs_defer_test_check(struct kunit *test, struct zs_pool *pool,
 /* Drain everything; then nothing may be pending and @pool must be empty */
 static void zs_defer_test_settle(struct kunit *test, struct zs_pool *pool)
 {
+	long zspages, pages;
+
 	zs_defer_drain_all(NULL);
 	if (pool) {
 		/* free_zspage() may have left zspages to pool->free_work */
@@ -118,7 +120,10 @@ static void zs_defer_test_settle(struct kunit *test, struct zs_pool *pool)
 		KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
 	}
 	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
-	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&zs_defer_pending_pages), 0);
+	/* The exact sums: a CPU's residue would show here */
+	zs_defer_count_sum(&zspages, &pages);
+	KUNIT_EXPECT_EQ(test, zspages, 0L);
+	KUNIT_EXPECT_EQ(test, pages, 0L);
 	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_DEFERRED),
 			zs_defer_stat_read(ZS_DEFER_DRAINED));
 }
@@ -297,14 +302,11 @@ static void zs_defer_test_switch_during_frees(struct kunit *test)
 	zs_defer_test_concurrent(test, true);
 }
 
-/*
- * Leave emptied zspages pending (workers not kicked), check they are still
- * counted in the pool's pages, then let @reach free them.
- */
-static void zs_defer_test_pending(struct kunit *test, struct zs_pool *pool,
-				  unsigned int size)
+/* ZS_DEFER_TEST_OBJS objects of @size bytes in @pool, filled */
+static unsigned long *zs_defer_test_fill(struct kunit *test,
+					 struct zs_pool *pool,
+					 unsigned int size)
 {
-	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
 	unsigned long *handles;
 	unsigned int i;
 
@@ -313,6 +315,19 @@ static void zs_defer_test_pending(struct kunit *test, struct zs_pool *pool,
 	KUNIT_ASSERT_NOT_NULL(test, handles);
 	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
 		handles[i] = zs_defer_test_alloc(test, pool, size, i);
+	return handles;
+}
+
+/*
+ * Leave emptied zspages pending (workers not kicked), check they are still
+ * counted in the pool's pages, then let @reach free them.
+ */
+static void zs_defer_test_pending(struct kunit *test, struct zs_pool *pool,
+				  unsigned int size)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	unsigned long *handles = zs_defer_test_fill(test, pool, size);
+	unsigned int i;
 
 	zs_defer_test_settle(test, NULL);
 	WRITE_ONCE(zs_defer_test_hold, true);
@@ -401,7 +416,7 @@ static void zs_defer_test_shrink_budget(struct kunit *test)
 	after = zs_defer_read_pending();
 	if (zs_defer_ops_defers(mode)) {
 		KUNIT_EXPECT_GT(test, freed, 0UL);
-		KUNIT_EXPECT_LE(test, freed, mode->enqueue ? 1UL :
+		KUNIT_EXPECT_LE(test, freed, mode->list || mode->pcpu_lists ? 1UL :
 				(unsigned long)ZS_DEFER_TEST_BUF_SLOTS);
 		KUNIT_EXPECT_EQ(test, before - after, freed);
 		KUNIT_EXPECT_GT(test, after, 0UL);
@@ -513,6 +528,51 @@ static void zs_defer_test_switch_pending(struct kunit *test)
 	zs_destroy_pool(pool);
 }
 
+/*
+ * The list modes wake their worker at most once per ZS_DEFER_KICK_DELAY
+ * and list, not once per emptied zspage: free ZS_DEFER_TEST_OBJS zspages
+ * (one huge object each) and bound the batches torn down by the jiffies
+ * the frees took. Queueing the worker whenever its list was empty made
+ * about one batch per few zspages, since the worker kept emptying it.
+ */
+static void zs_defer_test_kick_batches(struct kunit *test)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	unsigned long *handles, start, ticks, lists;
+	struct zs_pool *pool;
+	u64 runs, deferred;
+	unsigned int i;
+
+	if (!mode->list && !mode->pcpu_lists)
+		kunit_skip(test, "%s tears no zspage down later", mode->name);
+	pool = zs_defer_test_start(test);
+	/* PAGE_SIZE: the huge class, one object per zspage */
+	handles = zs_defer_test_fill(test, pool, PAGE_SIZE);
+
+	zs_defer_test_settle(test, NULL);
+	runs = zs_defer_stat_read(ZS_DEFER_DRAIN_RUNS);
+	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED);
+	start = jiffies;
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++) {
+		zs_defer_test_free(pool, handles[i]);
+		/* As zap_pte_range() does: a woken worker may run here */
+		cond_resched();
+	}
+	ticks = jiffies - start;
+	/* The drain adds a batch per list at most */
+	zs_defer_drain_all(NULL);
+	runs = zs_defer_stat_read(ZS_DEFER_DRAIN_RUNS) - runs;
+	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED) - deferred;
+	lists = mode->list ? 1 : num_online_cpus();
+
+	kunit_info(test, "%llu zspages in %llu batches over %lu jiffies",
+		   deferred, runs, ticks);
+	KUNIT_EXPECT_GT(test, deferred, 0ULL);
+	KUNIT_EXPECT_LE(test, runs, (u64)(ticks + 3) * lists);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
 static void zs_defer_test_limit(struct kunit *test)
 {
 	struct zs_pool *pool = zs_defer_test_start(test);
@@ -520,13 +580,11 @@ static void zs_defer_test_limit(struct kunit *test)
 	u64 fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
 
 	/*
-	 * The limit is checked against an approximate count, so a few
-	 * zspages get deferred; the other ~250 pages must go synchronous.
-	 * Nothing is pending: fold the per-CPU residue that frees and drains
-	 * on different CPUs left, so the approximate count starts at 0.
+	 * A CPU checks the limit once per ZS_DEFER_CHECK_PAGES pages it
+	 * defers, so up to that many get deferred; the other ~200 pages must
+	 * go synchronous.
 	 */
 	zs_defer_test_settle(test, NULL);
-	percpu_counter_set(&zs_defer_pending_pages, 0);
 	WRITE_ONCE(zs_defer_pending_limit, 1);
 	zs_defer_test_pending(test, pool, 1000);
 	if (zs_defer_ops_defers(zs_defer_test_mode(test)))
@@ -614,14 +672,13 @@ static void zs_defer_test_hbuf_limit(struct kunit *test)
 		handles[i] = zs_defer_test_alloc(test, pool, 300, i);
 
 	zs_defer_test_settle(test, NULL);
-	percpu_counter_set(&zs_defer_pending_pages, 0);
 	WRITE_ONCE(zs_defer_pending_limit, 2 * ZS_HBUF_SLOTS);
 	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
 	WRITE_ONCE(zs_defer_test_hold, true);
 	for (i = 0; i < nr; i++)
 		zs_defer_test_free(pool, handles[i]);
-	KUNIT_EXPECT_LE(test, percpu_counter_sum(&zs_defer_pending_pages),
-			(s64)(2 * ZS_HBUF_SLOTS));
+	KUNIT_EXPECT_LE(test, zs_defer_read_pending_pages(),
+			(unsigned long)(2 * ZS_HBUF_SLOTS));
 	KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
 			fallbacks);
 
@@ -789,6 +846,8 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_switch_pending,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_limit, zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_kick_batches,
+			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_budget,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,

@@ -1,56 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zsmalloc free policy "llist": one global lock-less list of emptied
- * zspages and one work item on the unbound zs_defer workqueue.
+ * zspages, and its worker on the unbound zs_defer workqueue (struct
+ * zs_defer_list: the push, the worker and its kick are the core's, shared
+ * with pcpu).
  *
- * zs_defer_llist: pushed to by enqueue_llist() from any CPU (llist_add(),
- * lock-less); emptied by llist_del_all() in the worker and in drain_llist().
- * A zspage is on it at most once, linked through zspage->defer_node, and
- * whoever llist_del_all()s it owns it and frees it.
- *
- * zs_defer_llist_work: queued when the list goes from empty to non-empty,
- * so a non-empty list always has a worker queued or running.
+ * zs_defer_llist: pushed to from any CPU; a zspage is on it at most once,
+ * and whoever llist_del_all()s it owns it and frees it.
  */
 
 static const struct zs_defer_ops llist_defer_ops;
 
-static LLIST_HEAD(zs_defer_llist);
+static struct zs_defer_list zs_defer_llist;
 
-static void work_llist(struct work_struct *work)
+static int init_llist(void)
 {
-	zs_defer_free_batch(&llist_defer_ops, llist_del_all(&zs_defer_llist));
-}
-
-static DECLARE_WORK(zs_defer_llist_work, work_llist);
-
-static void enqueue_llist(struct zspage *zspage)
-{
-	if (llist_add(&zspage->defer_node, &zs_defer_llist))
-		zs_defer_kick(&zs_defer_llist_work);
+	zs_defer_list_init(&zs_defer_llist, &llist_defer_ops);
+	return 0;
 }
 
 /* One list for all pools: @pool is ignored and everything is freed. */
 static unsigned long drain_llist(struct zs_pool *pool)
 {
-	unsigned long nr;
-
-	nr = zs_defer_free_batch(&llist_defer_ops,
-				 llist_del_all(&zs_defer_llist));
-	/* Wait for a batch the worker took before we looked */
-	flush_work(&zs_defer_llist_work);
-	return nr;
+	return zs_defer_drain_lists(&zs_defer_llist, NULL);
 }
 
 /* Reclaim: at most @nr zspages, never sleeping (see ->reclaim) */
 static unsigned long reclaim_llist(unsigned long nr)
 {
-	return zs_defer_reclaim_list(&llist_defer_ops, &zs_defer_llist,
-				     &zs_defer_llist_work, nr);
+	return zs_defer_reclaim_list(&zs_defer_llist, nr);
 }
 
 static const struct zs_defer_ops llist_defer_ops = {
 	.name = "llist",
-	.enqueue = enqueue_llist,
+	.init = init_llist,
+	.list = &zs_defer_llist,
 	.drain = drain_llist,
 	.reclaim = reclaim_llist,
 };

@@ -16,60 +16,24 @@
  * different CPUs independent, so they are torn down in parallel. Workers
  * do not need their CPU to be online.
  *
- * zs_defer_pcpu.list: pushed to by enqueue_pcpu() on the local CPU under
- * the class lock (preemption, or on PREEMPT_RT migration, disabled); any
- * CPU may llist_del_all() it (worker, drain, CPU hotplug). Pushing on
- * another CPU's list would be correct as well, only slower.
- * zs_defer_pcpu.work: queued when its list goes from empty to non-empty.
+ * zs_defer_pcpu_lists: a struct zs_defer_list per CPU (the push, the
+ * worker and its kick are the core's, shared with llist). zs_free() pushes
+ * on the local CPU's list under the class lock (preemption, or on
+ * PREEMPT_RT migration, disabled); any CPU may llist_del_all() it (worker,
+ * drain, CPU hotplug). Pushing on another CPU's list would be correct as
+ * well, only slower.
  */
-
-struct zs_defer_pcpu {
-	struct llist_head list;
-	struct work_struct work;
-};
 
 static const struct zs_defer_ops pcpu_defer_ops;
 
-static DEFINE_PER_CPU(struct zs_defer_pcpu, zs_defer_pcpu);
+static DEFINE_PER_CPU(struct zs_defer_list, zs_defer_pcpu_lists);
 
 /* CPU hotplug state of the dead callback, or 0 */
 static int zs_defer_pcpu_hp_state;
 
-static void work_pcpu(struct work_struct *work)
-{
-	struct zs_defer_pcpu *pcpu = container_of(work, struct zs_defer_pcpu,
-						  work);
-
-	zs_defer_free_batch(&pcpu_defer_ops, llist_del_all(&pcpu->list));
-}
-
-static void enqueue_pcpu(struct zspage *zspage)
-{
-	struct zs_defer_pcpu *pcpu = this_cpu_ptr(&zs_defer_pcpu);
-
-	if (llist_add(&zspage->defer_node, &pcpu->list))
-		zs_defer_kick(&pcpu->work);
-}
-
-/*
- * Lists of every possible CPU, not only online ones: an offlined CPU's list
- * is freed by cpu_dead_pcpu(), but drain must not depend on it.
- */
 static unsigned long drain_pcpu(struct zs_pool *pool)
 {
-	unsigned long nr = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct zs_defer_pcpu *pcpu = per_cpu_ptr(&zs_defer_pcpu, cpu);
-
-		nr += zs_defer_free_batch(&pcpu_defer_ops,
-					  llist_del_all(&pcpu->list));
-	}
-	/* Wait for batches workers took before we looked */
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(&zs_defer_pcpu, cpu)->work);
-	return nr;
+	return zs_defer_drain_lists(NULL, &zs_defer_pcpu_lists);
 }
 
 /* Reclaim: at most @nr zspages off the CPUs' lists, never sleeping */
@@ -79,12 +43,10 @@ static unsigned long reclaim_pcpu(unsigned long nr)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct zs_defer_pcpu *pcpu = per_cpu_ptr(&zs_defer_pcpu, cpu);
-
 		if (done >= nr)
 			break;
-		done += zs_defer_reclaim_list(&pcpu_defer_ops, &pcpu->list,
-					      &pcpu->work, nr - done);
+		done += zs_defer_reclaim_list(per_cpu_ptr(&zs_defer_pcpu_lists,
+							  cpu), nr - done);
 	}
 	return done;
 }
@@ -97,7 +59,7 @@ static unsigned long reclaim_pcpu(unsigned long nr)
  */
 static int cpu_dead_pcpu(unsigned int cpu)
 {
-	zs_defer_reap(&pcpu_defer_ops, &per_cpu_ptr(&zs_defer_pcpu, cpu)->list);
+	zs_defer_reap(per_cpu_ptr(&zs_defer_pcpu_lists, cpu));
 	return 0;
 }
 
@@ -105,12 +67,9 @@ static int init_pcpu(void)
 {
 	int cpu, ret;
 
-	for_each_possible_cpu(cpu) {
-		struct zs_defer_pcpu *pcpu = per_cpu_ptr(&zs_defer_pcpu, cpu);
-
-		init_llist_head(&pcpu->list);
-		INIT_WORK(&pcpu->work, work_pcpu);
-	}
+	for_each_possible_cpu(cpu)
+		zs_defer_list_init(per_cpu_ptr(&zs_defer_pcpu_lists, cpu),
+				   &pcpu_defer_ops);
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"mm/zsmalloc/defer_pcpu:dead",
@@ -132,7 +91,7 @@ static const struct zs_defer_ops pcpu_defer_ops = {
 	.name = "pcpu",
 	.init = init_pcpu,
 	.exit = exit_pcpu,
-	.enqueue = enqueue_pcpu,
+	.pcpu_lists = &zs_defer_pcpu_lists,
 	.drain = drain_pcpu,
 	.reclaim = reclaim_pcpu,
 };

@@ -88,8 +88,7 @@ static struct kobj_attribute pending_attr = __ATTR_RO(pending);
 static ssize_t pending_pages_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  percpu_counter_sum_positive(&zs_defer_pending_pages));
+	return sysfs_emit(buf, "%lu\n", zs_defer_read_pending_pages());
 }
 
 static struct kobj_attribute pending_pages_attr = __ATTR_RO(pending_pages);
