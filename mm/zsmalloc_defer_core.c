@@ -399,15 +399,32 @@ static void __maybe_unused zs_defer_kick(struct work_struct *work)
 #define ZS_DEFER_KICK_DELAY	1
 
 /*
- * Arm @list's worker. Under the class lock: queue_delayed_work() only sets
- * the pending bit and adds a timer (no wakeup, no IPI); already armed,
- * queued or running, it does nothing.
+ * Arm @list's worker. Under the class lock: this only sets the pending bit
+ * and adds a timer (no wakeup; at most an IPI to a remote idle CPU so that
+ * it sees the timer); already armed, queued or running, it does nothing.
+ *
+ * The timer goes on the next online CPU, not the freeing one: the timer
+ * callback queues the work and wakes a worker from the CPU it fires on,
+ * and a worker woken from the freeing CPU was often run there, where it
+ * only adds its switches to the same work. Measured at 1 x 256 MB, ~13:1,
+ * 2 vCPUs: 13.0% slower than sync with the timer on the freeing CPU, 6.7%
+ * faster with it on the other. Preemption is disabled (already, except on
+ * PREEMPT_RT) so that the CPU chosen cannot go offline before its timer is
+ * added; CPU offline migrates timers already added.
  */
 static __always_inline void zs_defer_kick_list(struct zs_defer_list *list)
 {
-	if (!zs_defer_held())
-		queue_delayed_work(zs_defer_wq, &list->dwork,
-				   ZS_DEFER_KICK_DELAY);
+	int cpu;
+
+	if (zs_defer_held())
+		return;
+	preempt_disable();
+	cpu = cpumask_next(smp_processor_id(), cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	queue_delayed_work_on(cpu, zs_defer_wq, &list->dwork,
+			      ZS_DEFER_KICK_DELAY);
+	preempt_enable();
 }
 
 /*
