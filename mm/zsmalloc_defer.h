@@ -12,7 +12,6 @@
 
 #include <linux/jump_label.h>
 #include <linux/llist.h>
-#include <linux/pagevec.h>
 #include <linux/workqueue.h>
 #include <linux/zsmalloc_defer.h>
 

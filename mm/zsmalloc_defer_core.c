@@ -145,21 +145,23 @@ static inline void zs_defer_count_add(long zspages, long pages)
 	this_cpu_add(zs_defer_count.pages, pages);
 }
 
-/* Exact sums over every possible CPU; racing updates make them a snapshot */
-static void zs_defer_count_sum(long *zspages, long *pages)
+/*
+ * Exact sum over every possible CPU of the pending pages (@pages) or
+ * zspages; racing updates make it a snapshot. One field, not both: the
+ * pending limit's check adds pages only.
+ */
+static long zs_defer_count_sum(bool pages)
 {
-	long nr = 0, np = 0;
+	long sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		const struct zs_defer_count *c = per_cpu_ptr(&zs_defer_count,
 							     cpu);
 
-		nr += READ_ONCE(c->zspages);
-		np += READ_ONCE(c->pages);
+		sum += pages ? READ_ONCE(c->pages) : READ_ONCE(c->zspages);
 	}
-	*zspages = nr;
-	*pages = np;
+	return sum;
 }
 
 /* High-water mark of pending zspages, approximate (racy max of estimates) */
@@ -232,11 +234,9 @@ static unsigned long zs_defer_mode_pending(void)
 
 static unsigned long zs_defer_read_pending(void)
 {
-	long zspages, pages;
 	unsigned long nr;
 
-	zs_defer_count_sum(&zspages, &pages);
-	nr = max(zspages, 0L) + zs_defer_mode_pending();
+	nr = max(zs_defer_count_sum(false), 0L) + zs_defer_mode_pending();
 	zs_defer_note_pending(nr);
 	return nr;
 }
@@ -244,10 +244,7 @@ static unsigned long zs_defer_read_pending(void)
 /* Pending pages, as pending_limit counts them */
 static unsigned long zs_defer_read_pending_pages(void)
 {
-	long zspages, pages;
-
-	zs_defer_count_sum(&zspages, &pages);
-	return max(pages, 0L);
+	return max(zs_defer_count_sum(true), 0L);
 }
 
 /*
@@ -298,6 +295,14 @@ enum zs_defer_probe_depth {
 	ZS_PROBE_TEARDOWN,	/* emptied zspages are never torn down */
 	ZS_PROBE_ZS_FREE,	/* zs_free() returns at once */
 	ZS_PROBE_NOTIFY,	/* zram's slot free notify returns at once */
+	/*
+	 * Not a ceiling but a split of one: the list modes push and wake
+	 * their workers as usual, which then forget their batches. llist or
+	 * pcpu timed on it, against teardown, is what the push and the
+	 * wakeups cost the freeing CPU; against the mode itself, what the
+	 * teardown running on another CPU costs it.
+	 */
+	ZS_PROBE_WORKER,
 };
 
 #ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
@@ -313,6 +318,7 @@ static const char *const zs_defer_probe_names[] = {
 	[ZS_PROBE_TEARDOWN] = "teardown",
 	[ZS_PROBE_ZS_FREE] = "zs_free",
 	[ZS_PROBE_NOTIFY] = "notify",
+	[ZS_PROBE_WORKER] = "worker",
 };
 
 static enum zs_defer_probe_depth zs_defer_probe;
@@ -339,14 +345,17 @@ static const struct kernel_param_ops zs_defer_probe_ops = {
 
 module_param_cb(ceiling_probe, &zs_defer_probe_ops, NULL, 0444);
 MODULE_PARM_DESC(ceiling_probe,
-		 "Benchmarks only, LEAKS MEMORY: skip frees from this depth (teardown, zs_free, notify)");
+		 "Benchmarks only, LEAKS MEMORY: skip frees from this depth (teardown, zs_free, notify, worker)");
 
 static bool zs_defer_probing(enum zs_defer_probe_depth depth)
 {
 	return unlikely(zs_defer_probe == depth);
 }
 
-/* Arm the hook the probe sits behind, like a mode switch would */
+/*
+ * Arm the hook the probe sits behind, like a mode switch would (worker:
+ * selecting llist or pcpu arms it)
+ */
 static void zs_defer_probe_arm(void)
 {
 	static struct static_key_false *const keys[] = {
@@ -357,7 +366,8 @@ static void zs_defer_probe_arm(void)
 
 	if (zs_defer_probe == ZS_PROBE_NONE)
 		return;
-	static_branch_enable(keys[zs_defer_probe]);
+	if (zs_defer_probe < ARRAY_SIZE(keys) && keys[zs_defer_probe])
+		static_branch_enable(keys[zs_defer_probe]);
 	pr_warn("ceiling probe %s: memory freed from there on is leaked\n",
 		zs_defer_probe_names[zs_defer_probe]);
 }
@@ -411,8 +421,12 @@ static void __maybe_unused zs_defer_kick(struct work_struct *work)
  * faster with it on the other. Preemption is disabled (already, except on
  * PREEMPT_RT) so that the CPU chosen cannot go offline before its timer is
  * added; CPU offline migrates timers already added.
+ *
+ * Out of line: only the push that finds a list empty calls it, at most
+ * once a jiffy per list, and zs_free() stays smaller without it.
  */
-static __always_inline void zs_defer_kick_list(struct zs_defer_list *list)
+static noinline void __maybe_unused
+zs_defer_kick_list(struct zs_defer_list *list)
 {
 	int cpu;
 
@@ -459,20 +473,27 @@ static void zs_defer_lock_pages(struct zspage *zspage)
 #endif
 
 /*
- * Tear down a deferred zspage, off every list, whose objects were already
- * taken off its class's statistics when it was deferred. Takes its page
- * locks; may sleep. With @fbatch, its pages go there, for the caller's
- * folios_put() (a batch of pages whose descriptors are gone is harmless
- * until then: nothing refers to them).
+ * Free the pages of a deferred zspage, off every list, whose objects were
+ * already taken off its class's statistics when it was deferred and whose
+ * pages the caller locked. Page by page, as sync does: a folio batch for
+ * folios_put() cost about 30 instructions more per one-page zspage
+ * (results/issue16-gap/icount-perf*.txt).
  */
-static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
-				 struct zspage *zspage,
-				 struct folio_batch *fbatch)
+static void zs_defer_release_zspage(struct zs_pool *pool,
+				    struct size_class *class,
+				    struct zspage *zspage)
 {
-	zs_defer_lock_pages(zspage);
-	__free_zspage_pages(pool, class, zspage, fbatch);
+	__free_zspage_pages(pool, class, zspage);
 	/* Until now zs_get_total_pages() (zram's mem_used) counted them */
 	atomic_long_sub(class->pages_per_zspage, &pool->pages_allocated);
+}
+
+/* Lock @zspage's pages and free it, see above; may sleep */
+static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
+				 struct zspage *zspage)
+{
+	zs_defer_lock_pages(zspage);
+	zs_defer_release_zspage(pool, class, zspage);
 }
 
 /*
@@ -513,8 +534,7 @@ static bool __maybe_unused zs_defer_try_free_zspage(struct zs_pool *pool,
 						    bool counted)
 {
 	if (zs_defer_trylock_pages(zspage)) {
-		__free_zspage_pages(pool, class, zspage, NULL);
-		atomic_long_sub(class->pages_per_zspage, &pool->pages_allocated);
+		zs_defer_release_zspage(pool, class, zspage);
 		return true;
 	}
 	if (!counted)
@@ -535,7 +555,7 @@ static void zs_defer_free_retry(void)
 		struct zs_pool *pool = zspage->pool;
 		struct size_class *class = zspage_class(pool, zspage);
 
-		zs_defer_free_zspage(pool, class, zspage, NULL);
+		zs_defer_free_zspage(pool, class, zspage);
 		zs_defer_count_add(-1, -(long)class->pages_per_zspage);
 		cond_resched();
 	}
@@ -563,22 +583,39 @@ static void zs_defer_batch_done(const struct zs_defer_ops *ops,
 }
 
 /*
+ * Zspages a batch frees between two cond_resched()s: at most 16 chains of
+ * ZS_MAX_PAGES_PER_ZSPAGE pages (8 by default), some microseconds; a
+ * cond_resched() per zspage cost about 15 instructions per one-page
+ * zspage (results/issue16-gap/icount-perf*.txt).
+ */
+#define ZS_DEFER_RESCHED_BATCH	16
+
+/*
  * Free a batch of deferred zspages that the caller took off a list of
- * @ops (and so owns). May sleep on page locks. Their pages go back to the
- * page allocator a folio batch at a time (one pcp lock per batch rather
- * than per page), and the statistics are updated once for the batch.
- * Returns the zspages freed.
+ * @ops (and so owns). May sleep on page locks. The statistics are updated
+ * once for the batch, and the CPU is offered every ZS_DEFER_RESCHED_BATCH
+ * zspages. Returns the zspages freed.
  */
 static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 					 struct llist_node *batch)
 {
 	struct zspage *zspage, *next;
-	struct folio_batch fbatch;
 	unsigned long nr = 0, pages = 0;
 	u64 start, ns;
 
 	if (!batch)
 		return 0;
+
+	if (zs_defer_probing(ZS_PROBE_WORKER)) {
+		/* Taken off the list and forgotten: never torn down */
+		llist_for_each_entry(zspage, batch, defer_node) {
+			pages += zspage_class(zspage->pool,
+					      zspage)->pages_per_zspage;
+			nr++;
+		}
+		zs_defer_batch_done(ops, nr, nr, pages, 0);
+		return nr;
+	}
 
 	if (trace_zs_defer_drain_begin_enabled()) {
 		struct llist_node *node;
@@ -589,19 +626,16 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 		nr = 0;
 	}
 
-	folio_batch_init(&fbatch);
 	start = ktime_get_ns();
 	llist_for_each_entry_safe(zspage, next, batch, defer_node) {
 		struct zs_pool *pool = zspage->pool;
 		struct size_class *class = zspage_class(pool, zspage);
 
 		pages += class->pages_per_zspage;
-		zs_defer_free_zspage(pool, class, zspage, &fbatch);
-		nr++;
-		cond_resched();
+		zs_defer_free_zspage(pool, class, zspage);
+		if (!(++nr % ZS_DEFER_RESCHED_BATCH))
+			cond_resched();
 	}
-	if (folio_batch_count(&fbatch))
-		folios_put(&fbatch);
 	ns = ktime_get_ns() - start;
 
 	/* The whole batch was pending at once */

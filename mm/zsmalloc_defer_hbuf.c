@@ -420,7 +420,7 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 		if (reclaim)
 			zs_defer_try_free_zspage(pool, class, zspage, false);
 		else
-			zs_defer_free_zspage(pool, class, zspage, NULL);
+			zs_defer_free_zspage(pool, class, zspage);
 		freed++;
 	}
 	for (i = 0; i < nr; i++)
