@@ -7,7 +7,9 @@ ROUNDS rounds with the mode order rotated (bench/modes.sh). The unpatched
 kernel runs the same plan in its own boot, as the measure of sync's own
 overhead; with --boots N the kernels alternate (A B A B ...), so that
 boot-to-boot variation shows beside the difference. --ceilings adds the
-probe kernel's boots (ceilings.py).
+probe kernel's boots (ceilings.py). What the host gave each boot goes into
+its metadata and the report (hostload.py); `compare` refuses boots on a busy
+host unless told otherwise.
 """
 
 import argparse
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from . import build, ceilings, compare, image, report, results, runner, variants, workloads
-from .errors import EXIT_USAGE, ZsdError
+from . import (build, ceilings, compare, hostload, image, report, results, runner, variants,
+               workloads)
+from .errors import EXIT_BUSY_HOST, EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
 from .results import Record
@@ -165,9 +168,9 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
     if args.ceilings:
         ceilings.check_leak(args.ceiling_rounds, plan.sizes, plan.data,
                             runner.host_disk_bytes(args.mem) >> 20)
-        lines, modes = ceilings.plan(plan.sizes, plan.data)
-        out += [Boot(ceilings.VARIANT, "zram", modes, tuple(lines), args.ceiling_rounds,
-                     probe=p.depth) for p in ceilings.BOOTS]
+        lines = tuple(ceilings.plan(plan.sizes, plan.data))
+        out += [Boot(ceilings.VARIANT, "zram", ceilings.boot_modes(p.depth, modes), lines,
+                     args.ceiling_rounds, probe=p.depth) for p in ceilings.BOOTS]
     return out
 
 
@@ -240,36 +243,60 @@ class Runner:
         env = ENV.search(res.output)
         assert env is not None  # check_guest() passed
         meta.update({"run": self.run_id, "swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
-                     "guest_cpus": env.group(1), "clocksource": env.group(2)})
+                     "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
+        if res.host:
+            meta.update(res.host.meta())
+        say(f"bench {boot.tag}: " + (hostload.line(res.host) if res.host
+                                     else "host: not measured"))
         path = self.outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{boot.tag}.json"
         results.save(path, meta, recs)
         say(f"bench {boot.tag}: {len(recs)} measurements -> {path}")
         return meta, recs
 
 
-def print_report(metas: List[Dict[str, str]], records: List[Record],
+def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Record],
                  plots: Optional[Path]) -> None:
-    print(compare.header(results.merge_meta(metas)))
+    """The header, what the host gave each (label, metadata) boot, the
+    tables; a boot on a busy host is flagged under the header and again at
+    the end, where the last screen shows it."""
+    print(compare.header(results.merge_meta([m for _, m in labelled])))
+    host, busy = hostload.report(labelled)
+    print("\n".join(host))
     print()
     print(report.tables(records))
     text = ceilings.report(records)
     if text:
         print(text)
+    if busy:
+        print(hostload.flag(busy))
     if plots:
         report.plot_all(records, plots)
 
 
+def refuse_busy(labelled: List[Tuple[str, Dict[str, str]]]) -> None:
+    """Stop a comparison that includes a boot run on a busy host."""
+    _, busy = hostload.report(labelled)
+    if busy:
+        raise ZsdError(
+            f"compare: the host was busy during {', '.join(busy)}: the rest of it used more "
+            f"than {hostload.BOUND_OTHER_PCT:g}% of its CPUs in a {hostload.PEAK_WINDOW_S:.0f} s "
+            "window (host_others_peak_pct in the metadata); rerun on a quiet host, or pass "
+            "--allow-busy-host to compare anyway", EXIT_BUSY_HOST)
+
+
 def compare_main(args: argparse.Namespace) -> int:
     """`zsdefer compare FILE...`: the tables again, from saved results."""
-    metas: List[Dict[str, str]] = []
+    labelled: List[Tuple[str, Dict[str, str]]] = []
     records: List[Record] = []
     for f in args.files:
         m, recs = results.load(Path(f))
-        metas.append(m)
+        labelled.append((Path(f).name, m))
         records += recs
     if not records:
         raise ZsdError("compare: no results in the given files")
-    print_report(metas, records, Path(args.plots) if args.plots else None)
+    if not args.allow_busy_host:
+        refuse_busy(labelled)
+    print_report(labelled, records, Path(args.plots) if args.plots else None)
     return 0
 
 
@@ -281,11 +308,11 @@ def main(args: argparse.Namespace) -> int:
     run = Runner(args, outdir)
     for variant in dict.fromkeys(b.variant for b in todo):
         run.kernel(variant)  # every kernel first: a build that fails, fails early
-    metas: List[Dict[str, str]] = []
+    labelled: List[Tuple[str, Dict[str, str]]] = []
     records: List[Record] = []
     for boot in todo:
         meta, recs = run.run(boot)
-        metas.append(meta)
+        labelled.append((boot.tag, meta))
         records += recs
-    print_report(metas, records, outdir)
+    print_report(labelled, records, outdir)
     return 0

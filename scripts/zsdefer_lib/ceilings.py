@@ -6,18 +6,23 @@ only) takes `zsmalloc.ceiling_probe=DEPTH` and skips the free work from
 that depth down, leaking it: `teardown` (the empty zspage's teardown),
 `zs_free` (all of zs_free()), `notify` (zram's whole slot-free notify).
 munmap timed on it is the time a mode that deferred exactly that work, at
-no cost, would get. One boot per depth plus one without a probe, sync
-mode, one process, few rounds (the memory never comes back).
+no cost, would get. One boot per depth, sync mode, one process, few rounds
+(the memory never comes back), and one boot without a probe that runs
+every mode of the main run: each mode is compared with its ceiling on the
+same kernel. A mode's speedup over sync taken from another kernel (the
+main run's) mixes in how differently the two builds run under TCG: in one
+run llist reached 1.28x on the main kernel and 1.63x on the probe kernel,
+against a 1.69x to 1.77x ceiling (results/issue16-gap/).
 
-Per data point the report gives each depth's munmap time and speedup, then
-each mode of the main run against the ceiling of the work it defers:
-removable = 1 - ceiling/sync on the probe kernel, removed = 1 - mode/sync
-in the main run, and removed as a share of removable.
+Per data point the report gives each depth's munmap time and speedup
+(sync / depth), then each mode's speedup (sync / mode) and its share of
+the ceiling of the work it defers, share = (speedup - 1) / (ceiling - 1):
+on the probe kernel, and beside it on the main run's kernel.
 """
 
 import statistics
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from . import results, workloads
 from .errors import EXIT_USAGE, ZsdError
@@ -82,7 +87,10 @@ def check_leak(rounds: int, sizes: Sequence[int], data: Sequence[int], mem_mb: i
                        EXIT_USAGE)
 
 
-def _medians(recs: List[Record], column: str) -> Dict[Point, Dict[str, float]]:
+Medians = Dict[Point, Dict[str, float]]
+
+
+def _medians(recs: List[Record], column: str) -> Medians:
     """{point: {column value: median munmap}}; column is 'probe' or 'mode'."""
     out: Dict[Point, Dict[str, List[float]]] = {}
     for r in recs:
@@ -91,41 +99,52 @@ def _medians(recs: List[Record], column: str) -> Dict[Point, Dict[str, float]]:
     return {k: {c: statistics.median(v) for c, v in cols.items()} for k, cols in out.items()}
 
 
-def _removed(base: float, value: float) -> float:
-    return 1.0 - value / base if base else 0.0
+def share(speedup: float, ceiling: float) -> Optional[float]:
+    """(speedup - 1) / (ceiling - 1): 0 for sync's time, 1 at the ceiling;
+    None where the ceiling gains nothing (there is nothing to share)."""
+    return (speedup - 1.0) / (ceiling - 1.0) if ceiling > 1.0 else None
 
 
-def point_report(probe: Dict[str, float], main: Optional[Dict[str, float]]) -> str:
-    """The depths' times on the probe kernel, then each mode of the main run
-    against the ceiling of what it defers."""
+def _against(times: Optional[Dict[str, float]], mode: str, ceiling: float) -> str:
+    """' speedup share' of @mode in @times (ms by mode, with sync), or dashes."""
+    if not times or "sync" not in times or mode not in times or not times[mode]:
+        return f"{'-':>9}{'-':>7}"
+    sp = times["sync"] / times[mode]
+    sh = share(sp, ceiling)
+    return f"{sp:>8.2f}x" + (f"{100 * sh:>6.0f}%" if sh is not None else f"{'-':>7}")
+
+
+def point_report(probe: Dict[str, float], same: Optional[Dict[str, float]],
+                 main: Optional[Dict[str, float]]) -> str:
+    """One data point: @probe, the depths' munmap ms (sync mode, 'none' for
+    no probe); @same, every mode's ms in the probe kernel's boot without a
+    probe; @main, every mode's ms in the main run. Then each mode against
+    the ceiling of what it defers, on both kernels."""
     none = probe.get(NO_PROBE)
-    lines = [f"{'probe depth':<16}{'munmap ms':>10}{'speedup':>9}{'removable':>11}"]
+    lines = [f"{'probe depth':<16}{'munmap ms':>10}{'speedup':>9}"]
     for depth in (NO_PROBE,) + DEPTHS:
         if depth not in probe:
             continue
         t = probe[depth]
         sp = f"{none / t:8.2f}x" if none and t else f"{'-':>9}"
-        rm = f"{100 * _removed(none, t):10.1f}%" if none and depth != NO_PROBE else f"{'':>11}"
         name = "none (sync)" if depth == NO_PROBE else depth
-        lines.append(f"{name:<16}{t:>10.2f}{sp}{rm}".rstrip())
+        lines.append(f"{name:<16}{t:>10.2f}{sp}".rstrip())
     lines.append("")
-    if not main or "sync" not in main:
-        lines.append("(no main run with sync at this point: no mode against its ceiling)")
+    modes = [m for m in MODE_DEPTH if (same and m in same) or (main and m in main)]
+    if not modes:
+        lines.append("(no mode measured at this point: no mode against its ceiling)")
         return "\n".join(lines)
-    lines.append(f"{'mode':<9}{'defers':<10}{'ceiling':>8}{'sync ms':>9}{'mode ms':>9}"
-                 f"{'speedup':>9}{'removed':>9}{'of removable':>14}")
-    for mode, depth in MODE_DEPTH.items():
-        if mode not in main:
-            continue
-        if not none or depth not in probe:
+    lines.append(f"{'':<19}{'':>8}{'probe kernel':>16}{'main run':>16}")
+    lines.append(f"{'mode':<9}{'defers':<10}{'ceiling':>8}{'speedup':>9}{'share':>7}"
+                 f"{'speedup':>9}{'share':>7}")
+    for mode in modes:
+        depth = MODE_DEPTH[mode]
+        if not none or depth not in probe or not probe[depth]:
             lines.append(f"{mode:<9}{depth:<10}  (no {depth} probe measured)")
             continue
-        removable = _removed(none, probe[depth])
-        removed = _removed(main["sync"], main[mode])
-        share = f"{100 * removed / removable:13.0f}%" if removable > 0 else f"{'-':>14}"
-        lines.append(f"{mode:<9}{depth:<10}{none / probe[depth]:>7.2f}x{main['sync']:>9.2f}"
-                     f"{main[mode]:>9.2f}{main['sync'] / main[mode]:>8.2f}x"
-                     f"{100 * removed:>8.1f}%{share}")
+        ceiling = none / probe[depth]
+        lines.append(f"{mode:<9}{depth:<10}{ceiling:>7.2f}x"
+                     f"{_against(same, mode, ceiling)}{_against(main, mode, ceiling)}")
     return "\n".join(lines)
 
 
@@ -136,18 +155,27 @@ def report(records: List[Record]) -> str:
         return ""
     main_recs = [r for r in records if "probe" not in r and not int(r["kill"])  # type: ignore[call-overload]
                  and r["workload"] == "munmap"]
-    probe, main = _medians(probe_recs, "probe"), _medians(main_recs, "mode")
+    depths = _medians([r for r in probe_recs if r["mode"] == "sync"], "probe")
+    same = _medians([r for r in probe_recs if r["probe"] == NO_PROBE], "mode")
+    main = _medians(main_recs, "mode")
     rounds = max(int(r["round"]) for r in probe_recs)  # type: ignore[call-overload]
-    out = [f"ceilings: the {VARIANT} kernel in sync mode, munmap medians of {rounds} rounds a "
-           "depth;", "          each mode: medians of the main run (its own boot and rounds)",
-           ""]
-    for point in sorted(probe):
+    out = [f"ceilings: the {VARIANT} kernel, munmap medians of {rounds} rounds: each depth in "
+           "sync mode, each mode", "          in the boot without a probe; main run: medians "
+           "of its own boot and rounds;", "          share = (speedup - 1) / (ceiling - 1), "
+           "speedup = sync / mode, ceiling = sync / depth", ""]
+    for point in sorted(depths):
         out.append(f"== ceilings: {workloads.MUNMAP.title(point)}")
-        out.append(point_report(probe[point], main.get(point)))
+        out.append(point_report(depths[point], same.get(point), main.get(point)))
         out.append("")
     return "\n".join(out)
 
 
-def plan(sizes: Sequence[int], data: Sequence[int]) -> Tuple[List[str], str]:
-    """The probe boots' workload lines (one process, zram, leaking) and modes."""
-    return workloads.munmap_lines("zram", sizes, data, [1], leaky=True), "sync"
+def boot_modes(depth: str, modes: str) -> str:
+    """The modes a probe boot runs: the main run's (@modes) without a probe,
+    sync at a depth (the probes sit on sync's path)."""
+    return modes if depth == NO_PROBE else "sync"
+
+
+def plan(sizes: Sequence[int], data: Sequence[int]) -> List[str]:
+    """The probe boots' workload lines: one process, zram, leaking."""
+    return workloads.munmap_lines("zram", sizes, data, [1], leaky=True)

@@ -15,3 +15,4 @@ EXIT_USAGE = 2         # bad arguments, missing privileges for `deps`
 EXIT_GUEST_PANIC = 3   # the guest kernel panicked or oopsed
 EXIT_GUEST_TIMEOUT = 4  # the guest did not finish in time
 EXIT_NO_OUTPUT = 5     # the guest printed nothing (e.g. a KVM that does not run)
+EXIT_BUSY_HOST = 6     # compare: a boot ran while the rest of the host was busy

@@ -82,8 +82,10 @@ class Machine:
             cmdline += ["tsc=reliable", f"tsc_early_khz={ICOUNT_TSC_KHZ}"]
         cmdline += self.append
         # Without ACPI SeaBIOS' MP table lists one CPU per socket: -smp N
-        # alone boots a one-CPU guest.
-        argv = [QEMU[self.arch], "-nodefaults", "-no-reboot", "-display", "none",
+        # alone boots a one-CPU guest. debug-threads=on names the vCPU
+        # threads ("CPU 0/TCG"), so hostload.py can tell them apart.
+        argv = [QEMU[self.arch], "-name", "zsdefer,debug-threads=on",
+                "-nodefaults", "-no-reboot", "-display", "none",
                 "-vga", "none", "-net", "none",
                 *ACCEL[self.accel],
                 "-smp", f"cpus={self.cpus},sockets={self.cpus}",

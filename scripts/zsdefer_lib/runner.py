@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from . import image, qemu
+from . import hostload, image, qemu
 from .errors import (EXIT_GUEST_PANIC, EXIT_GUEST_TIMEOUT, EXIT_NO_OUTPUT,
                      ZsdError)
 from .progress import say
@@ -58,6 +58,7 @@ class RunResult:
     console_log: Path
     accel: str
     output: str
+    host: Optional[hostload.HostLoad] = None  # what the host gave the boot
 
 
 _announced = False
@@ -76,7 +77,8 @@ def _make_disk(path: Path, size: int) -> None:
 
 
 def _boot(spec: RunSpec, accel: str, initrd: Path) -> tuple:
-    """One QEMU run. Returns (qemu rc or None on timeout, output, silent)."""
+    """One QEMU run. Returns (qemu rc or None on timeout, output, silent,
+    what the host gave it: hostload.HostLoad or None)."""
     wd = spec.workdir
     console = wd / "console.log"
     console.write_text("")
@@ -108,7 +110,9 @@ def _boot(spec: RunSpec, accel: str, initrd: Path) -> tuple:
     t0 = time.monotonic()
     rc: Optional[int] = None
     silent = False
+    host = hostload.Monitor(proc.pid)
     while True:
+        host.sample()  # before wait() reaps it: every 0.5 s from start to exit
         try:
             rc = proc.wait(timeout=0.5)
             break
@@ -127,7 +131,7 @@ def _boot(spec: RunSpec, accel: str, initrd: Path) -> tuple:
     (wd / "qemu-stderr.log").write_text(err)
     if rc not in (None, 0) and console.stat().st_size == 0:
         silent = True  # QEMU refused to start (e.g. KVM aborting on an MSR)
-    return rc, "".join(lines), silent
+    return rc, "".join(lines), silent, host.result()
 
 
 def _unpack_results(wd: Path, dest: Path) -> None:
@@ -154,12 +158,12 @@ def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
                              spec.initrd_extra)
     accel = qemu.choose_accel(spec.accel)
     _announce(accel)
-    rc, out, silent = _boot(spec, accel, initrd)
+    rc, out, silent, host = _boot(spec, accel, initrd)
     if silent and accel == "kvm" and spec.accel == "auto":
         qemu.record_kvm(False)
         say("qemu: KVM opens but the guest printed nothing; falling back to TCG")
         accel = "tcg"
-        rc, out, silent = _boot(spec, accel, initrd)
+        rc, out, silent, host = _boot(spec, accel, initrd)
     elif accel == "kvm" and not silent:
         qemu.record_kvm(True)
     console = spec.workdir / "console.log"
@@ -189,7 +193,7 @@ def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
             raise ZsdError("guest kernel log reports trouble:\n  "
                            + "\n  ".join(bad[:10]) + f"\n  log: {console}")
     return RunResult(status=status, results=results, console_log=console,
-                     accel=accel, output=out)
+                     accel=accel, output=out, host=host)
 
 
 def host_disk_bytes(size: str) -> int:

@@ -51,13 +51,16 @@ class PlanTest(unittest.TestCase):
         todo = bench.boots(args, bench.parse_plan(args))
         probes = [b for b in todo if b.variant == ceilings.VARIANT]
         self.assertEqual([b.probe for b in probes], ["none", "teardown", "zs_free", "notify"])
-        self.assertTrue(all(b.modes == "sync" and b.rounds == 3 for b in probes))
+        # the boot without a probe runs the main run's modes, the depths sync
+        self.assertEqual([b.modes for b in probes], ["all", "sync", "sync", "sync"])
+        self.assertTrue(all(b.rounds == 3 for b in probes))
         self.assertEqual(probes[0].lines, ("munmap -b zram -p 1 -s 256 -r 1024 -R",))
         self.assertEqual(ceilings.ProbeBoot("zs_free").append,
                          ["zsmalloc.ceiling_probe=zs_free"])
         self.assertEqual(ceilings.ProbeBoot("none").append, [])
         # the guest is told which probe, so a kernel without one stops at once
         self.assertIn("modes.sh 3 'sync' zram notify <<'PLAN'", probes[3].command())
+        self.assertIn("modes.sh 3 'all' zram none <<'PLAN'", probes[0].command())
 
     def test_command_is_a_here_document(self) -> None:
         boot = bench.Boot("default", "zram", "sync llist", ("munmap -b zram -p 1 -s 8 -r 1",
@@ -139,13 +142,17 @@ class RunnerTest(unittest.TestCase):
         import tempfile
         from pathlib import Path
         from unittest import mock
-        from zsdefer_lib import runner
+        from zsdefer_lib import hostload, runner
 
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         out = Path(tmp.name)
         res = runner.RunResult(status=status, results=out, console_log=out / "console.log",
-                               accel="tcg", output=output)
+                               accel="tcg", output=output,
+                               host=hostload.HostLoad(cpus=2, threads="vcpu", run_s=60.0,
+                                                      wait_s=15.0, others_pct=-2.5,
+                                                      others_peak_pct=1.5, load_start=0.5,
+                                                      load_end=1.75, wall_s=80.0))
         args = bench_args("--swap", "zswap")
         boot = bench.Boot("default", "zswap", "all", ("munmap -b zswap -p 1 -s 8 -r 1024",), 1)
         with contextlib.redirect_stderr(io.StringIO()), \
@@ -168,6 +175,9 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual((meta["guest_cpus"], meta["clocksource"]), ("2", "tsc"))
         self.assertEqual(meta["modes"], "sync llist")      # what the guest ran
         self.assertEqual(saved["meta"]["clocksource"], "tsc")
+        # what the host gave the boot, kept with it
+        self.assertEqual((saved["meta"]["tag"], saved["meta"]["host_others_peak_pct"],
+                          saved["meta"]["host_wait_s"]), ("default-zswap-b1", "1.5", "15.0"))
         self.assertEqual((recs[0]["boot"], recs[0]["armed"], recs[0]["swap"]), (1, 0, "zswap"))
 
     def test_wrong_guest_is_not_saved(self) -> None:

@@ -20,38 +20,48 @@ PROBES = [rec("sync", ms, probe, rnd_round=i) for probe, times in (
     ("none", (246.0, 247, 248)), ("teardown", (121.0, 122, 123)),
     ("zs_free", (83.0, 83, 84)), ("notify", (61.0, 62, 63))) for i, ms in
     enumerate(times, 1)]
+# The probe kernel's boot without a probe also runs the modes
+SAME = [rec("llist", 140.0, "none"), rec("llist", 130.0, "none"), rec("llist", 135.0, "none"),
+        rec("pcpu", 247.0, "none")]
 MAIN = [rec("sync", 240.0), rec("sync", 250.0), rec("llist", 160.0), rec("llist", 170.0),
         rec("hbuf", 120.0)]
 
 
 class CeilingReportTest(unittest.TestCase):
     def test_depths_and_modes(self) -> None:
-        text = ceilings.report(PROBES + MAIN)
+        text = ceilings.report(PROBES + SAME + MAIN)
         self.assertIn("medians of 3 rounds", text)
+        self.assertIn("share = (speedup - 1) / (ceiling - 1)", text)
         self.assertTrue(all(len(x) <= 100 and x == x.rstrip() for x in text.splitlines()))
         self.assertIn("== ceilings: munmap: 1 x 256 MB, data huge/incompr. "
                       "(3600 random B/page), zram", text)
         lines = text.splitlines()
+        # the sync medians of the depths only: the modes' records are not a depth
+        none = next(x for x in lines if x.startswith("none (sync)"))
+        self.assertIn("247.00", none)
         td = next(x for x in lines if x.startswith("teardown"))
-        # 247 / 122 = 2.02x; removable 1 - 122/247 = 50.6%
-        self.assertIn("2.02x", td)
-        self.assertIn("50.6%", td)
+        self.assertIn("2.02x", td)  # 247 / 122
         self.assertIn("3.98x", next(x for x in lines if x.startswith("notify")))
-        llist = next(x for x in lines if x.startswith("llist"))
-        # main run: sync median 245, llist 165: removed 32.7% of 50.6% = 65%
-        self.assertIn("245.00", llist)
-        self.assertIn("165.00", llist)
-        self.assertIn("32.7%", llist)
-        self.assertTrue(llist.endswith("65%"), llist)
-        hbuf = next(x for x in lines if x.startswith("hbuf"))
-        # zs_free's ceiling: 1 - 83/247 = 66.4% removable; hbuf removed 51.0%: 77%
-        self.assertIn("zs_free", hbuf)
-        self.assertTrue(hbuf.endswith("77%"), hbuf)
-        self.assertFalse(any(x.startswith("pcpu") for x in lines))  # not in the main run
+        llist = next(x for x in lines if x.startswith("llist")).split()
+        # ceiling 2.02x; probe kernel: 247 / 135 = 1.83x, share 0.83 / 1.02 = 81%;
+        # main run: sync median 245, llist 165: 1.48x, share 0.48 / 1.02 = 47%
+        self.assertEqual(llist, ["llist", "teardown", "2.02x", "1.83x", "81%", "1.48x", "47%"])
+        # pcpu only on the probe kernel, as fast as sync: share 0
+        pcpu = next(x for x in lines if x.startswith("pcpu")).split()
+        self.assertEqual(pcpu, ["pcpu", "teardown", "2.02x", "1.00x", "0%", "-", "-"])
+        hbuf = next(x for x in lines if x.startswith("hbuf")).split()
+        # zs_free's ceiling 247 / 83 = 2.98x; hbuf main: 245 / 120 = 2.04x: 1.04 / 1.98 = 53%
+        self.assertEqual(hbuf, ["hbuf", "zs_free", "2.98x", "-", "-", "2.04x", "53%"])
 
-    def test_no_main_run(self) -> None:
+    def test_share(self) -> None:
+        self.assertAlmostEqual(ceilings.share(1.5, 2.0), 0.5)
+        self.assertAlmostEqual(ceilings.share(0.9, 2.0), -0.1)  # slower than sync
+        self.assertIsNone(ceilings.share(1.2, 1.0))
+        self.assertIsNone(ceilings.share(1.2, 0.95))
+
+    def test_no_mode_measured(self) -> None:
         text = ceilings.report(PROBES)
-        self.assertIn("no main run with sync at this point", text)
+        self.assertIn("no mode measured at this point", text)
 
     def test_missing_depth_is_said(self) -> None:
         text = ceilings.report([r for r in PROBES if r["probe"] != "zs_free"] + MAIN)
@@ -59,6 +69,10 @@ class CeilingReportTest(unittest.TestCase):
 
     def test_nothing_without_probe_records(self) -> None:
         self.assertEqual(ceilings.report(MAIN), "")
+
+    def test_boot_modes(self) -> None:
+        self.assertEqual(ceilings.boot_modes("none", "sync llist"), "sync llist")
+        self.assertEqual(ceilings.boot_modes("teardown", "sync llist"), "sync")
 
 
 class ProbeGuardTest(unittest.TestCase):
