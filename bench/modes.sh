@@ -9,7 +9,13 @@
 # mode had been selected in this boot by then, so its static keys are armed
 # (they stay armed: a sync measured after that is not the pristine path).
 #
-# usage: modes.sh ROUNDS MODES SWAP [PROBE] <PLAN
+# -a arms every hook first: every compiled-in mode is selected once before
+# round 1, then sync, so that every sample, sync's included, runs with every
+# static key patched in, whatever place the rotation gives its mode (without
+# it, a sync sample was pristine or armed depending on whether a deferring
+# mode came before it in the boot). Prints "# armed: all".
+#
+# usage: modes.sh [-a] ROUNDS MODES SWAP [PROBE] <PLAN
 #   MODES: "all" (every compiled-in mode) or a list, e.g. "sync"; a kernel
 #          without our code has one column, "unpatched", whatever is asked
 #   SWAP:  the backend the boot set up (zram or zswap); reported, so that
@@ -19,6 +25,11 @@
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
+arm_all=0
+if [ "$1" = -a ]; then
+	arm_all=1
+	shift
+fi
 rounds=$1 want=$2 swap=$3 want_probe=$4
 
 if [ -r $Z/free_mode ]; then
@@ -65,6 +76,14 @@ echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocks
 [ "$have" = "$swap" ] || { echo "# asked for swap $swap, the guest has $have"; exit 1; }
 [ -z "$want_probe" ] || [ "$probe" != absent ] || { echo "# no ceiling probe here"; exit 1; }
 cat >/tmp/plan
+
+if [ $arm_all = 1 ] && [ -w $Z/free_mode ]; then
+	for m in $compiled sync; do
+		echo "$m" >$Z/free_mode || { echo "# arming: cannot select $m"; exit 1; }
+	done
+	armed=1
+	echo "# armed: all"
+fi
 
 # The deferral counters around a measurement: how many frees each mode
 # deferred and how many it had to do synchronously (no buffer, pending

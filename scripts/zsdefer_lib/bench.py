@@ -44,6 +44,7 @@ class Boot:
     rounds: int
     index: int = 1             # which boot of this kernel (--boots)
     probe: Optional[str] = None  # the ceiling probe asked for, if any
+    arm: bool = False          # every mode's hooks armed before round 1 (modes.sh -a)
 
     @property
     def tag(self) -> str:
@@ -52,7 +53,8 @@ class Boot:
 
     def command(self) -> str:
         """modes.sh with the plan as a here-document."""
-        return (f"sh /usr/share/zsdefer/modes.sh {self.rounds} '{self.modes}' {self.swap}"
+        return (f"sh /usr/share/zsdefer/modes.sh {'-a ' * self.arm}{self.rounds} "
+                f"'{self.modes}' {self.swap}"
                 + (f" {self.probe}" if self.probe else "")
                 + " <<'PLAN'\n" + "\n".join(self.lines) + "\nPLAN")
 
@@ -163,18 +165,29 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
             if "swapio" in plan.workloads:
                 lines += workloads.swapio_lines(swap, plan.io_sizes, plan.io_data)
             for k in kernels:
+                # Every mode in the same armed state: static keys never
+                # disarm, so without -a a sync sample would be pristine or
+                # armed by its place in the rotation. `--modes sync` boots
+                # stay pristine: they measure sync against unpatched.
                 out.append(Boot(k, swap, "all" if k == UNPATCHED else modes, tuple(lines),
-                                args.rounds, b))
+                                args.rounds, b, arm=k != UNPATCHED and modes != "sync"))
     if args.ceilings:
         ceilings.check_leak(args.ceiling_rounds, plan.sizes, plan.data,
                             runner.host_disk_bytes(args.mem) >> 20)
         lines = tuple(ceilings.plan(plan.sizes, plan.data))
         out += [Boot(ceilings.VARIANT, "zram", ceilings.boot_modes(p.depth, modes), lines,
-                     args.ceiling_rounds, probe=p.depth) for p in ceilings.BOOTS]
+                     args.ceiling_rounds, probe=p.depth, arm=True) for p in ceilings.BOOTS]
     return out
 
 
 ENV = re.compile(r"^env cpus=(\d+) clocksource=(\S+) swap=(\S+) probe=(\S+)", re.M)
+
+
+def armed_state(output: str) -> str:
+    """How the boot's samples ran: 'all' (every mode's static keys armed
+    before round 1, modes.sh -a), else 'as selected' (a sync sample is
+    pristine until a deferring mode comes before it in the boot)."""
+    return "all" if re.search(r"^# armed: all$", output, re.M) else "as selected"
 
 
 def check_guest(output: str, cpus: int, swap: str, probe: Optional[str] = None) -> None:
@@ -243,6 +256,8 @@ class Runner:
         env = ENV.search(res.output)
         assert env is not None  # check_guest() passed
         meta.update({"run": self.run_id, "swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
+                     "armed": armed_state(res.output) if boot.variant != UNPATCHED
+                     else "no hooks (unpatched)",
                      "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
         if res.host:
             meta.update(res.host.meta())

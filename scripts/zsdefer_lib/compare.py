@@ -92,7 +92,7 @@ def lkp_table(metric: Metric, columns: Dict[str, List[float]], baseline: str) ->
 
 
 def header(meta: Dict[str, str]) -> str:
-    keys = ["kernel", "config", "variant", "swap", "modes", "machine", "accel", "vcpus",
+    keys = ["kernel", "config", "variant", "swap", "modes", "armed", "machine", "accel", "vcpus",
             "clocksource", "memory", "rounds", "data", "date"]
     parts = [f"{k}: {meta[k]}" for k in keys if k in meta]
     lines, cur = [], ""

@@ -28,6 +28,10 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(todo[2].lines, ("munmap -b zswap -p 1 -s 256 -r 1024",
                                          "munmap -b zswap -p 1 -s 256 -r 2800",
                                          "swapio -b zswap -s 128 -r 1024"))
+        # every mode of the patched kernel in the same armed state
+        self.assertEqual([b.arm for b in todo], [True, False, True, False])
+        self.assertIn("modes.sh -a 5 'all' zram <<'PLAN'", zram.command())
+        self.assertIn("modes.sh 5 'all' zram <<'PLAN'", todo[1].command())
 
     def test_alternating_boots_for_sync_overhead(self) -> None:
         args = bench_args("--modes", "sync", "--boots", "2", "--swap", "zram")
@@ -36,6 +40,15 @@ class PlanTest(unittest.TestCase):
                          [("default", 1), ("unpatched", 1), ("default", 2), ("unpatched", 2)])
         self.assertEqual(todo[0].modes, "sync")
         self.assertEqual(todo[1].modes, "all")  # the unpatched kernel has one column anyway
+        # sync's own overhead: nothing armed, the pristine path
+        self.assertFalse(any(b.arm for b in todo))
+        self.assertNotIn(" -a ", todo[0].command())
+
+    def test_armed_state(self) -> None:
+        self.assertEqual(bench.armed_state("# modes: sync llist\n# armed: all\nenv cpus=2"),
+                         "all")
+        self.assertEqual(bench.armed_state("# modes: sync\nenv cpus=2"), "as selected")
+        self.assertEqual(bench.armed_state("# armed: all of them"), "as selected")
 
     def test_size_sweep_and_kill(self) -> None:
         args = bench_args("--sizes", "64,128", "--zswap-procs", "2", "--zswap-data", "2800",
@@ -53,14 +66,14 @@ class PlanTest(unittest.TestCase):
         self.assertEqual([b.probe for b in probes], ["none", "teardown", "zs_free", "notify"])
         # the boot without a probe runs the main run's modes, the depths sync
         self.assertEqual([b.modes for b in probes], ["all", "sync", "sync", "sync"])
-        self.assertTrue(all(b.rounds == 3 for b in probes))
+        self.assertTrue(all(b.rounds == 3 and b.arm for b in probes))
         self.assertEqual(probes[0].lines, ("munmap -b zram -p 1 -s 256 -r 1024 -R",))
         self.assertEqual(ceilings.ProbeBoot("zs_free").append,
                          ["zsmalloc.ceiling_probe=zs_free"])
         self.assertEqual(ceilings.ProbeBoot("none").append, [])
         # the guest is told which probe, so a kernel without one stops at once
-        self.assertIn("modes.sh 3 'sync' zram notify <<'PLAN'", probes[3].command())
-        self.assertIn("modes.sh 3 'all' zram none <<'PLAN'", probes[0].command())
+        self.assertIn("modes.sh -a 3 'sync' zram notify <<'PLAN'", probes[3].command())
+        self.assertIn("modes.sh -a 3 'all' zram none <<'PLAN'", probes[0].command())
 
     def test_command_is_a_here_document(self) -> None:
         boot = bench.Boot("default", "zram", "sync llist", ("munmap -b zram -p 1 -s 8 -r 1",
