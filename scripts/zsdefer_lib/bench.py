@@ -17,10 +17,10 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import (build, ceilings, compare, hostload, image, report, results, runner, variants,
-               workloads)
+from . import (build, ceilings, compare, hostload, image, report, results, runner, summary,
+               variants, workloads)
 from .errors import EXIT_BUSY_HOST, EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
@@ -217,6 +217,7 @@ class Runner:
         # One id for every boot of this invocation: the cover letter takes
         # the newest run's files together (results.latest()).
         self.run_id = time.strftime("%Y%m%d-%H%M%S")
+        self.saved: List[Path] = []  # every boot's results file, in order
 
     def kernel(self, variant: str) -> Path:
         if variant not in self.kernels:
@@ -265,16 +266,19 @@ class Runner:
                                      else "host: not measured"))
         path = self.outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{boot.tag}.json"
         results.save(path, meta, recs)
+        self.saved.append(path)
         say(f"bench {boot.tag}: {len(recs)} measurements -> {path}")
         return meta, recs
 
 
 def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Record],
-                 plots: Optional[Path]) -> None:
+                 plots: Optional[Path], files: Sequence[str] = ()) -> None:
     """The header, what the host gave each (label, metadata) boot, the
-    tables; a boot on a busy host is flagged under the header and again at
-    the end, where the last screen shows it."""
-    print(compare.header(results.merge_meta([m for _, m in labelled])))
+    tables, the ceilings, then the one-screen summary (summary.py) with
+    the result @files it came from; a boot on a busy host is flagged under
+    the header and again at the end, where the last screen shows it."""
+    header = compare.header(results.merge_meta([m for _, m in labelled]))
+    print(header)
     host, busy = hostload.report(labelled)
     print("\n".join(host))
     print()
@@ -282,6 +286,13 @@ def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Recor
     text = ceilings.report(records)
     if text:
         print(text)
+    text = summary.summary(records)
+    if text:
+        print(header)
+        print(text)
+        if files:
+            print(f"tables above; again from the results: scripts/zsdefer compare "
+                  f"{' '.join(files)}")
     if busy:
         print(hostload.flag(busy))
     if plots:
@@ -311,7 +322,7 @@ def compare_main(args: argparse.Namespace) -> int:
         raise ZsdError("compare: no results in the given files")
     if not args.allow_busy_host:
         refuse_busy(labelled)
-    print_report(labelled, records, Path(args.plots) if args.plots else None)
+    print_report(labelled, records, Path(args.plots) if args.plots else None, args.files)
     return 0
 
 
@@ -329,5 +340,5 @@ def main(args: argparse.Namespace) -> int:
         meta, recs = run.run(boot)
         labelled.append((boot.tag, meta))
         records += recs
-    print_report(labelled, records, outdir)
+    print_report(labelled, records, outdir, [str(p) for p in run.saved])
     return 0

@@ -170,6 +170,22 @@ def report(records: List[Record]) -> str:
     return "\n".join(out)
 
 
+def ceilings_by_point(records: List[Record]) -> Dict[Point, Dict[str, float]]:
+    """{point: {mode: the ceiling of what it defers, as sync / depth}} from
+    the probe boots' sync medians, for the modes whose depth was measured
+    there; {} without probe records."""
+    probe_recs = [r for r in records if "probe" in r and r["mode"] == "sync"
+                  and float(r[METRIC]) >= 0]  # type: ignore[arg-type]
+    out: Dict[Point, Dict[str, float]] = {}
+    for point, depths in _medians(probe_recs, "probe").items():
+        none = depths.get(NO_PROBE)
+        if not none:
+            continue
+        out[point] = {mode: none / depths[d] for mode, d in MODE_DEPTH.items()
+                      if depths.get(d)}
+    return out
+
+
 def boot_modes(depth: str, modes: str) -> str:
     """The modes a probe boot runs: the main run's (@modes) without a probe,
     sync at a depth (the probes sit on sync's path)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import compare, profile, report, results, series, workloads
+from . import summary as one_screen
 from .errors import ZsdError
 from .paths import results_root
 
@@ -180,11 +181,15 @@ def render(desc: series.Description, plan: series.Plan, inputs: Inputs
         records += recs
     if not records:
         raise ZsdError("no measurements in " + ", ".join(map(str, inputs.files)))
+    first = one_screen.summary(records)  # with the probe boots' ceilings
     records = headline(records)
     if not records:
         raise ZsdError("no munmap measurements through zram in "
                        + ", ".join(map(str, inputs.files)))
     munmap, release, cpu = workloads.MUNMAP.metrics
+    if first:
+        out += _section("Summary")
+        out += [first, ""]
     out += _section("Method")
     out += method(meta, records)
     out += _section("munmap() latency")

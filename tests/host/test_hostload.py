@@ -243,6 +243,7 @@ class BenchSummaryTest(unittest.TestCase):
                      (dict(BUSY.meta(), variant="unpatched"), [dict(REC, mode="unpatched")])])
         fake = mock.Mock()
         fake.return_value.run.side_effect = lambda boot: next(done)
+        fake.return_value.saved = []
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         args = cli.parser().parse_args(["bench", "--swap", "zram", "--out", tmp.name])

@@ -82,6 +82,8 @@ class CoverLetterTest(unittest.TestCase):
                     if x.strip().startswith("hbuf ") and "x .." in x)
         self.assertEqual(line.split(), ["hbuf", "1.98x", "..", "1.99x", "1.91x", "..",
                                         "1.94x", "-50%", "..", "-50%"])
+        # headed by the one-screen summary, before the method
+        self.assertLess(blurb.index("summary: munmap against sync"), blurb.index("Method"))
 
 
 class AbsentSymbolsTest(unittest.TestCase):

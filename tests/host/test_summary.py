@@ -1,0 +1,93 @@
+"""The one-screen summary, from known records."""
+
+import contextlib
+import io
+import math
+import unittest
+
+from zsdefer_lib import bench, stats, summary
+
+
+def rec(mode: str, ms: float, procs: int = 1, rnd: int = 3600, probe: str = "",
+        release: float = -1.0, cpu: float = -1.0, deferred: int = -1,
+        fallbacks: int = -1) -> dict:
+    r = {"workload": "munmap", "swap": "zram", "size_mb": 256, "random_bytes": rnd,
+         "procs": procs, "kill": 0, "mode": mode, "munmap_ms": ms,
+         "release_ms": release if release >= 0 else ms + 2, "cpu_ms": cpu if cpu >= 0 else ms,
+         "round": 1, "armed": 1, "boot": 1}
+    if deferred >= 0:
+        r["deferred"], r["fallbacks"] = deferred, fallbacks
+    if probe:
+        r["probe"] = probe
+    return r
+
+
+SYNC = [rec("sync", ms, cpu=100.0) for ms in (100.0, 101, 99, 100)]
+LLIST = [rec("llist", ms, cpu=110.0, deferred=1000, fallbacks=0) for ms in (50.0, 51, 49, 50)]
+HBUF = [rec("hbuf", ms, cpu=90.0, deferred=900, fallbacks=100 * i)
+        for i, ms in enumerate((40.0, 41, 39))]
+# ceiling of llist's teardown: 100 / 40 = 2.5x
+PROBES = [rec("sync", 100.0, probe="none"), rec("sync", 40.0, probe="teardown")]
+
+
+class SummaryTest(unittest.TestCase):
+    def test_rows(self) -> None:
+        text = summary.summary(SYNC + LLIST + HBUF + PROBES + [rec("unpatched", 95.0)])
+        lines = text.splitlines()
+        self.assertTrue(lines[0].startswith("summary: munmap against sync"))
+        self.assertTrue(all(len(x) <= 100 for x in lines))
+        llist = next(x for x in lines if " llist " in x)
+        self.assertTrue(llist.startswith("zram 1 x 256 MB huge/incompr."), llist)
+        f = llist[summary.POINT_W:].split()
+        # speedup 100 / 50 = 2.00x, significant; share (2 - 1) / (2.5 - 1) = 67%;
+        # release 102 / 52 = 1.96x; CPU 110 / 100 = +10%; nothing at once
+        self.assertEqual(f[0], "llist")
+        self.assertEqual(f[1], "2.00x*")
+        self.assertEqual(f[4:], ["67%", "1.96x", "+10%", "0.0%"])
+        hbuf = next(x for x in lines if " hbuf " in x)
+        f = hbuf[summary.POINT_W:].split()
+        # no zs_free probe measured: no share; release 102 / 42; at once: median
+        # of 0, 10, 18.2% = 10%
+        self.assertEqual(f[4:], ["-", "2.43x", "-10%", "10.0%"])
+        self.assertFalse(any(" sync " in x or "unpatched" in x for x in lines[4:]))
+        # the point is named on its first row only
+        self.assertTrue(hbuf.startswith(" " * summary.POINT_W))
+
+    def test_no_sync_no_summary(self) -> None:
+        self.assertEqual(summary.summary(LLIST), "")
+        self.assertEqual(summary.summary(SYNC), "")
+
+    def test_interval(self) -> None:
+        sync, mode = [10.0, 10.2, 9.8, 10.0], [5.0, 5.1, 4.9, 5.0]
+        lo, hi = summary.speedup_interval(sync, mode)
+        dlo, dhi = stats.welch_ci(sync, mode)
+        self.assertAlmostEqual(lo, 10.0 / (10.0 + dhi))
+        self.assertAlmostEqual(hi, 10.0 / (10.0 + dlo))
+        self.assertTrue(1.85 < lo < 2.0 < hi < 2.15, (lo, hi))
+        # an interval that reaches zero time, or too few samples: none
+        self.assertTrue(math.isnan(summary.speedup_interval([10.0, 12], [5.0, 7])[0]))
+        self.assertTrue(math.isnan(summary.speedup_interval([10.0], [5.0, 5])[0]))
+
+    def test_percent(self) -> None:
+        self.assertEqual(summary._percent(-0.3), "+0%")
+        self.assertEqual(summary._percent(12.4), "+12%")
+        self.assertEqual(summary._percent(-7.6), "-8%")
+
+
+class BenchEndsWithSummaryTest(unittest.TestCase):
+    def test_last_screen(self) -> None:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            bench.print_report([("default-zram-b1", {"variant": "default"})], SYNC + LLIST,
+                               None, ["r/a.json", "r/b.json"])
+        lines = out.getvalue().rstrip("\n").splitlines()
+        self.assertEqual(lines[-1], "tables above; again from the results: "
+                                    "scripts/zsdefer compare r/a.json r/b.json")
+        self.assertTrue(lines[-2].startswith("zram 1 x 256 MB huge/incompr."))
+        # the summary comes after every table
+        self.assertGreater(lines.index(next(x for x in lines if x.startswith("summary:"))),
+                           max(i for i, x in enumerate(lines) if x.startswith("Amean")))
+
+
+if __name__ == "__main__":
+    unittest.main()
