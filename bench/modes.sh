@@ -5,15 +5,19 @@
 #
 # The plan comes on stdin, one workload command a line (munmap ..., swapio
 # ...), written by the host. Each measurement prints the workload's "result
-# ..." line with mode=, round= and armed= appended; armed=1 means a deferring
-# mode had been selected in this boot by then, so its static keys are armed
-# (they stay armed: a sync measured after that is not the pristine path).
+# ..." line with mode=, round= and armed= appended; armed=1 means the
+# sample ran with a deferring mode's static keys patched in.
 #
-# -a arms every hook first: every compiled-in mode is selected once before
-# round 1, then sync, so that every sample, sync's included, runs with every
-# static key patched in, whatever place the rotation gives its mode (without
-# it, a sync sample was pristine or armed depending on whether a deferring
-# mode came before it in the boot). Prints "# armed: all".
+# Where the kernel disarms the hooks when it leaves a mode (its
+# zsmalloc.keep_armed is N: KVM, hardware, single-threaded TCG), every mode
+# runs with its own hooks only and sync with none (armed=0). Where they
+# stay armed once armed (keep_armed=Y under multi-threaded TCG, or a kernel
+# before the parameter), -a arms every hook first: every compiled-in mode
+# is selected once before round 1, then sync, so that every sample, sync's
+# included, runs with every key patched in whatever place the rotation
+# gives it (without it, a sync sample was pristine or armed depending on
+# whether a deferring mode came before it in the boot). The boot prints
+# which: "# armed: own" or "# armed: all".
 #
 # usage: modes.sh [-a] ROUNDS MODES SWAP [PROBE] <PLAN
 #   MODES: "all" (every compiled-in mode) or a list, e.g. "sync"; a kernel
@@ -77,12 +81,20 @@ echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocks
 [ -z "$want_probe" ] || [ "$probe" != absent ] || { echo "# no ceiling probe here"; exit 1; }
 cat >/tmp/plan
 
+# Y: hooks stay armed once armed; N: disarmed when their mode is left
+keep=Y
+[ -r /sys/module/zsmalloc/parameters/keep_armed ] &&
+	keep=$(cat /sys/module/zsmalloc/parameters/keep_armed)
 if [ $arm_all = 1 ] && [ -w $Z/free_mode ]; then
-	for m in $compiled sync; do
-		echo "$m" >$Z/free_mode || { echo "# arming: cannot select $m"; exit 1; }
-	done
-	armed=1
-	echo "# armed: all"
+	if [ "$keep" = N ]; then
+		echo "# armed: own"
+	else
+		for m in $compiled sync; do
+			echo "$m" >$Z/free_mode || { echo "# arming: cannot select $m"; exit 1; }
+		done
+		armed=1
+		echo "# armed: all"
+	fi
 fi
 
 # The deferral counters around a measurement: how many frees each mode
@@ -117,7 +129,11 @@ while [ $r -lt "$rounds" ]; do
 		for m in $order; do
 			if [ "$m" != unpatched ]; then
 				echo "$m" >$Z/free_mode || exit 1
-				[ "$m" = sync ] || armed=1
+				if [ "$m" != sync ]; then
+					armed=1
+				elif [ "$keep" = N ]; then
+					armed=0
+				fi
 			fi
 			zsd_wait_idle || { echo "# $m: pending never drained"; exit 1; }
 			c0=$(counters)

@@ -107,10 +107,10 @@ struct zs_defer_ops {
 
 /* On while the active mode defers anything; the sync mode keeps it off */
 DECLARE_STATIC_KEY_FALSE(zs_defer_active);
-/* On once a mode with free_handle was selected; stays on, like the above */
+/* On while the active mode has free_handle, see zs_defer_switch() */
 DECLARE_STATIC_KEY_FALSE(zs_defer_handle_active);
 
-/* On once a mode with push was selected; stays on. Users test it inline. */
+/* On while the active mode has push. Users test it inline. */
 DECLARE_STATIC_KEY_FALSE(zs_free_cb_active);
 
 static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
@@ -139,10 +139,9 @@ static unsigned long zs_defer_reclaim_list(struct zs_defer_list *list,
  * @zspage: a zspage zs_free() just emptied, still on its fullness list
  *
  * Returns true if the policy took @zspage (it is then off its fullness list
- * and will be freed later), false if the caller must free it now. Until a
- * deferring mode is first selected this is one patched-out jump: no load,
- * no atomic, no indirect call (see zs_defer_switch() for why it then stays
- * armed).
+ * and will be freed later), false if the caller must free it now. Unless
+ * a deferring mode is active this is one patched-out jump: no load, no
+ * atomic, no indirect call (zs_defer_switch() arms and disarms it).
  */
 static __always_inline bool zs_defer_zspage(struct zs_pool *pool,
 					    struct size_class *class,
@@ -158,9 +157,8 @@ static __always_inline bool zs_defer_zspage(struct zs_pool *pool,
  * @pool: the pool of @handle
  * @handle: a valid handle zs_free() was asked to free
  *
- * Returns true if the policy took @handle and will free it later. Until a
- * mode that defers handles is first selected, one patched-out jump; the
- * modes that defer only zspages keep it patched out.
+ * Returns true if the policy took @handle and will free it later. Unless
+ * a mode that defers handles is active, one patched-out jump.
  */
 static __always_inline bool zs_defer_handle(struct zs_pool *pool,
 					    unsigned long handle)

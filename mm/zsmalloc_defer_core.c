@@ -77,16 +77,20 @@ static const struct zs_defer_ops *const zs_defer_modes[] = {
 static const struct zs_defer_ops __rcu *zs_defer_cur =
 	RCU_INITIALIZER(&sync_defer_ops);
 
-/* Enabled once a mode that defers anything was selected; stays on */
+/*
+ * The hooks, armed by a switch to a mode that needs them and disarmed by
+ * the switch away (zs_defer_switch(), zsmalloc.keep_armed). On while the
+ * active mode defers anything:
+ */
 DEFINE_STATIC_KEY_FALSE(zs_defer_active);
 
-/* Enabled once a mode with a free_handle callback was selected */
+/* On while the active mode has a free_handle callback */
 DEFINE_STATIC_KEY_FALSE(zs_defer_handle_active);
 
 /*
- * Enabled once a mode with a push callback was selected; tested inline in
+ * On while the active mode has a push callback; tested inline in
  * zsmalloc's users (zs_free_cb_push()), so that they pay no call per free
- * in a kernel that never chose such a mode.
+ * in any other mode.
  */
 DEFINE_STATIC_KEY_FALSE(zs_free_cb_active);
 EXPORT_SYMBOL_GPL(zs_free_cb_active);
@@ -289,6 +293,22 @@ static bool zs_defer_test_hold;
 module_param_named(test_hold, zs_defer_test_hold, bool, 0644);
 #endif
 
+/*
+ * zsmalloc.keep_armed: never patch a hook out again once a mode armed it.
+ * For QEMU's multi-threaded TCG only: there (QEMU 7.2, x86 guest) a vCPU
+ * running the patched code can trap on the int3 of a text_poke_bp() that
+ * has already finished ("Oops: int3"), with any static key. Reproducer,
+ * no zsmalloc code involved: toggle the kmem:kfree tracepoint 100 times
+ * while another vCPU frees slab objects in a loop (in this project,
+ * results/issue14-int3/toggle.sh); it oopses within seconds under
+ * -accel tcg,thread=multi and survives under thread=single. The ceiling
+ * probes set it too: they arm their hook once, at init.
+ */
+static bool zs_defer_keep_armed;
+module_param_named(keep_armed, zs_defer_keep_armed, bool, 0444);
+MODULE_PARM_DESC(keep_armed,
+		 "Never disarm the free policy hooks once armed (for QEMU multi-threaded TCG)");
+
 /* Depths at which a ceiling probe skips the free work, see below */
 enum zs_defer_probe_depth {
 	ZS_PROBE_NONE,
@@ -366,13 +386,26 @@ static void zs_defer_probe_arm(void)
 
 	if (zs_defer_probe == ZS_PROBE_NONE)
 		return;
+	/* A later switch back to sync must not patch the probe out */
+	zs_defer_keep_armed = true;
 	if (zs_defer_probe < ARRAY_SIZE(keys) && keys[zs_defer_probe])
 		static_branch_enable(keys[zs_defer_probe]);
 	pr_warn("ceiling probe %s: memory freed from there on is leaked\n",
 		zs_defer_probe_names[zs_defer_probe]);
 }
+
+/* A probe armed its hook at init (and keeps every hook armed) */
+static bool __maybe_unused zs_defer_probe_armed(void)
+{
+	return zs_defer_probe != ZS_PROBE_NONE;
+}
 #else
 static inline bool zs_defer_probing(enum zs_defer_probe_depth depth)
+{
+	return false;
+}
+
+static inline bool zs_defer_probe_armed(void)
 {
 	return false;
 }
@@ -882,6 +915,25 @@ static bool zs_defer_ops_defers(const struct zs_defer_ops *ops)
 }
 
 /*
+ * Patch out the hooks @new does not need, after a switch drained the old
+ * mode: the zs_free()s and users' frees still inside a hook read the new
+ * mode and do what it says (sync: nothing), so a hook can go at any time.
+ * Back in sync, zs_free() runs upstream's code again. Costs three IPIs to
+ * every CPU per key; a mode switch is rare.
+ */
+static void zs_defer_disarm(const struct zs_defer_ops *new)
+{
+	if (READ_ONCE(zs_defer_keep_armed))
+		return;
+	if (!zs_defer_ops_defers(new))
+		static_branch_disable(&zs_defer_active);
+	if (!new->free_handle)
+		static_branch_disable(&zs_defer_handle_active);
+	if (!new->push)
+		static_branch_disable(&zs_free_cb_active);
+}
+
+/*
  * Make @new the active mode. On return no zs_free() is still inside the
  * old mode and everything the old mode took has been freed. Returns 0 or
  * the error of @new's enable callback, the old mode staying active.
@@ -906,24 +958,15 @@ static int zs_defer_switch(const struct zs_defer_ops *new)
 
 	rcu_assign_pointer(zs_defer_cur, new);
 	/*
-	 * Arm the hook the first time a deferring mode is chosen, and leave
-	 * it armed. Patching zs_free() costs three IPIs to every CPU per
-	 * switch, and under QEMU TCG we saw a CPU still running zs_free()
-	 * trap on the int3 of a finished patch ("Oops: int3") when switches
-	 * raced with frees. Once armed, sync costs a load and a branch per
-	 * emptied zspage (never per object) in __zs_defer_zspage(); a kernel
-	 * that never leaves sync keeps the hook patched out.
+	 * Arm the hooks @new needs before it can be called: zs_defer_active
+	 * for a mode that defers anything (sync keeps zs_free() patched out),
+	 * zs_defer_handle_active for the per-object hook at the top of
+	 * zs_free(), zs_free_cb_active for zsmalloc users' whole frees.
 	 */
 	if (zs_defer_ops_defers(new))
 		static_branch_enable(&zs_defer_active);
-	/*
-	 * A separate key for the per-object hook at the top of zs_free(), so
-	 * that sync, llist and pcpu pay nothing per object unless a handle
-	 * mode was chosen once. Never disabled, for the same reason.
-	 */
 	if (new->free_handle)
 		static_branch_enable(&zs_defer_handle_active);
-	/* And one for zs_free_cb_push(), zsmalloc users' whole frees */
 	if (new->push)
 		static_branch_enable(&zs_free_cb_active);
 
@@ -932,6 +975,7 @@ static int zs_defer_switch(const struct zs_defer_ops *new)
 	drained = zs_defer_drain_mode(old, NULL);
 	if (old->disable)
 		old->disable();
+	zs_defer_disarm(new);
 
 	trace_zs_defer_mode_switch(old->name, new->name, drained);
 unlock:

@@ -820,6 +820,44 @@ static int zs_defer_test_suite_init(struct kunit_suite *suite)
 	return 0;
 }
 
+/*
+ * A switch arms the hooks the new mode needs and disarms the others, so
+ * that back in sync zs_free() runs upstream's code again; with
+ * zsmalloc.keep_armed (QEMU multi-threaded TCG) they stay armed. Keys are
+ * patched here while nothing runs the code they guard (no zsmalloc user
+ * frees during the suite), which that TCG tolerates.
+ */
+static void zs_defer_test_disarm(struct kunit *test)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	bool keep = zs_defer_keep_armed;
+
+	if (zs_defer_probe_armed())
+		kunit_skip(test, "a ceiling probe keeps its hook armed");
+
+	zs_defer_keep_armed = false;
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(mode), 0);
+	KUNIT_EXPECT_EQ(test, static_key_enabled(&zs_defer_active),
+			zs_defer_ops_defers(mode));
+	KUNIT_EXPECT_EQ(test, static_key_enabled(&zs_defer_handle_active),
+			!!mode->free_handle);
+	KUNIT_EXPECT_EQ(test, static_key_enabled(&zs_free_cb_active),
+			!!mode->push);
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&sync_defer_ops), 0);
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&zs_defer_active));
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&zs_defer_handle_active));
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&zs_free_cb_active));
+
+	zs_defer_keep_armed = true;
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(mode), 0);
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&sync_defer_ops), 0);
+	KUNIT_EXPECT_EQ(test, static_key_enabled(&zs_defer_active),
+			zs_defer_ops_defers(mode));
+	KUNIT_EXPECT_EQ(test, static_key_enabled(&zs_free_cb_active),
+			!!mode->push);
+	zs_defer_keep_armed = keep;
+}
+
 static void zs_defer_test_suite_exit(struct kunit_suite *suite)
 {
 	WRITE_ONCE(zs_defer_test_hold, false);
@@ -849,6 +887,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
 			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_disarm, zs_defer_test_modes_gen_params),
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 	KUNIT_CASE(zs_defer_test_hbuf_pool),
 	KUNIT_CASE(zs_defer_test_hbuf_limit),

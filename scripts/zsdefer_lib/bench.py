@@ -184,10 +184,13 @@ ENV = re.compile(r"^env cpus=(\d+) clocksource=(\S+) swap=(\S+) probe=(\S+)", re
 
 
 def armed_state(output: str) -> str:
-    """How the boot's samples ran: 'all' (every mode's static keys armed
-    before round 1, modes.sh -a), else 'as selected' (a sync sample is
-    pristine until a deferring mode comes before it in the boot)."""
-    return "all" if re.search(r"^# armed: all$", output, re.M) else "as selected"
+    """How the boot's samples ran (modes.sh -a): 'all' (every mode's static
+    keys armed before round 1: a kernel that keeps them armed), 'own' (each
+    mode with its own hooks only, sync with none: a kernel that disarms on
+    leaving a mode), else 'as selected' (a sync sample is pristine until a
+    deferring mode comes before it in the boot)."""
+    m = re.search(r"^# armed: (all|own)$", output, re.M)
+    return m.group(1) if m else "as selected"
 
 
 def check_guest(output: str, cpus: int, swap: str, probe: Optional[str] = None) -> None:

@@ -48,6 +48,7 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(bench.armed_state("# modes: sync llist\n# armed: all\nenv cpus=2"),
                          "all")
         self.assertEqual(bench.armed_state("# modes: sync\nenv cpus=2"), "as selected")
+        self.assertEqual(bench.armed_state("# armed: own\n"), "own")
         self.assertEqual(bench.armed_state("# armed: all of them"), "as selected")
 
     def test_size_sweep_and_kill(self) -> None:

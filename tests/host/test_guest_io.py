@@ -56,6 +56,15 @@ class QemuTest(unittest.TestCase):
         self.assertIn("tsc_early_khz=1000000", append)
         self.assertIn("tsc=reliable", append)
 
+    def test_hooks_stay_armed_only_under_multi_threaded_tcg(self) -> None:
+        def append(accel: str, cpus: int) -> str:
+            argv = self.machine(accel, cpus)
+            return argv[argv.index("-append") + 1]
+        self.assertIn("zsmalloc.keep_armed=1", append("tcg", 2))
+        self.assertNotIn("keep_armed", append("tcg", 1))   # one vCPU: nothing races
+        self.assertNotIn("keep_armed", append("icount", 2))  # thread=single
+        self.assertNotIn("keep_armed", append("kvm", 2))
+
     def test_no_reboot_so_reboot_exits(self) -> None:
         argv = self.machine("tcg")
         self.assertIn("-no-reboot", argv)
