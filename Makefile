@@ -14,7 +14,7 @@ deps:
 	$(ZSDEFER) deps
 
 bench: deps
-	$(ZSDEFER) bench
+	$(ZSDEFER) bench --ceilings
 
 check: deps
 	$(ZSDEFER) check
