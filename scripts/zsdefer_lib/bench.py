@@ -165,9 +165,10 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
             if "swapio" in plan.workloads:
                 lines += workloads.swapio_lines(swap, plan.io_sizes, plan.io_data)
             for k in kernels:
-                # Every mode in the same armed state: static keys never
-                # disarm, so without -a a sync sample would be pristine or
-                # armed by its place in the rotation. `--modes sync` boots
+                # Every mode in the same armed state: where the kernel keeps
+                # its hooks armed (zsmalloc.keep_armed, multi-threaded TCG),
+                # a sync sample would otherwise be pristine or armed by its
+                # place in the rotation (modes.sh -a). `--modes sync` boots
                 # stay pristine: they measure sync against unpatched.
                 out.append(Boot(k, swap, "all" if k == UNPATCHED else modes, tuple(lines),
                                 args.rounds, b, arm=k != UNPATCHED and modes != "sync"))

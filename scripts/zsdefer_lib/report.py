@@ -59,19 +59,25 @@ def mode_tables(w: workloads.Workload, recs: List[Record]) -> List[str]:
     return out
 
 
-def fallback_line(recs: List[Record]) -> Optional[str]:
-    """The median share of its frees each deferring mode did at once (no
-    free buffer, pending limit), from the guest's deferred= and fallbacks=
-    counter deltas; None where no mode deferred anything."""
+def at_once(recs: List[Record]) -> Dict[str, float]:
+    """{mode: median % of its frees done at once (no free buffer, pending
+    limit)} from the guest's deferred= and fallbacks= counter deltas, for
+    the modes that deferred or fell back at all."""
     shares: Dict[str, List[float]] = {}
     for r in recs:
         d, f = r.get("deferred"), r.get("fallbacks")
         if isinstance(d, int) and isinstance(f, int) and d + f > 0:
             shares.setdefault(str(r["mode"]), []).append(100.0 * f / (d + f))
+    return {m: statistics.median(v) for m, v in shares.items()}
+
+
+def fallback_line(recs: List[Record]) -> Optional[str]:
+    """The median share of its frees each deferring mode did at once;
+    None where no mode deferred anything."""
+    shares = at_once(recs)
     if not shares:
         return None
-    cells = ", ".join(f"{m} {statistics.median(shares[m]):.1f}%"
-                      for m in sorted(shares, key=mode_key))
+    cells = ", ".join(f"{m} {shares[m]:.1f}%" for m in sorted(shares, key=mode_key))
     return f"frees done at once (fallbacks of all, median): {cells}"
 
 

@@ -41,15 +41,6 @@ def speedup_interval(sync: Sequence[float], mode: Sequence[float]
     return (base / (base + hi), base / (base + lo))
 
 
-def _at_once(recs: List[Record], mode: str) -> Optional[float]:
-    """Median % of the mode's frees done synchronously; None if unknown."""
-    shares = [100.0 * int(r["fallbacks"]) / (int(r["deferred"]) + int(r["fallbacks"]))  # type: ignore[call-overload]
-              for r in recs if r["mode"] == mode and isinstance(r.get("deferred"), int)
-              and isinstance(r.get("fallbacks"), int)
-              and int(r["deferred"]) + int(r["fallbacks"]) > 0]  # type: ignore[call-overload]
-    return statistics.median(shares) if shares else None
-
-
 def _point_name(point: Point) -> str:
     f = dict(zip(workloads.MUNMAP.point, point))
     data = results.data_name(int(f["random_bytes"])).split(" ")[0]  # type: ignore[call-overload]
@@ -100,9 +91,10 @@ def summary(records: List[Record]) -> str:
         modes = [m for m in report.ordered(cols["munmap_ms"]) if m not in SKIP]
         if BASELINE not in cols["munmap_ms"] or not modes:
             continue
+        shares = report.at_once(recs_at[point])
         for i, m in enumerate(modes):
             lines.append(row(_point_name(point) if i == 0 else "", m, cols,
-                             ceil.get(point, {}).get(m), _at_once(recs_at[point], m)))
+                             ceil.get(point, {}).get(m), shares.get(m)))
     if not lines:
         return ""
     return "\n".join(["summary: munmap against sync in the same boots (medians; * significant,",
