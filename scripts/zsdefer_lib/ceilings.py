@@ -24,7 +24,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from . import results, workloads
+from . import workloads
 from .errors import EXIT_USAGE, ZsdError
 from .results import Point, Record
 
