@@ -3,7 +3,7 @@
 ZSDEFER ?= /usr/bin/python3 scripts/zsdefer
 VARIANT ?= default
 
-.PHONY: all deps bench check check-host peer build image matrix matrix-ci shellcheck help
+.PHONY: all deps bench bench-lockfix check check-host peer build image matrix matrix-ci shellcheck help
 
 all: help
 
@@ -15,6 +15,12 @@ deps:
 
 bench: deps
 	$(ZSDEFER) bench --ceilings
+
+# The zs_free() lock fixes beside the free modes (issue #12): zram munmap at
+# 1, 2 and 4 processes on the unpatched, lockfix, default and lockfix-modes
+# kernels, the ceilings, and the parts table after the summary.
+bench-lockfix: deps
+	$(ZSDEFER) bench --lockfix --ceilings --swap zram --workloads munmap --procs 1,2,4
 
 check: deps
 	$(ZSDEFER) check

@@ -858,6 +858,73 @@ static void zs_defer_test_disarm(struct kunit *test)
 	zs_defer_keep_armed = keep;
 }
 
+/*
+ * CONFIG_ZSMALLOC_LOCKFIX: zs_free() finds the size class from the object
+ * value read without pool->migrate_lock, then reads the value again under
+ * class->lock. Force the interleaving that must survive: read each live
+ * object's class as zs_free() does, let compaction move the objects to
+ * other zspages meanwhile (it re-points their handles), then check under
+ * the class lock read before the move that the object is still in that
+ * class, and its data intact, and free it.
+ */
+static void zs_defer_test_lockfix_compact(struct kunit *test)
+{
+	const unsigned int nr = ZS_DEFER_TEST_OBJS, sizes = ARRAY_SIZE(zs_defer_test_sizes);
+	unsigned int i, live = 0, moved = 0;
+	struct size_class **before;
+	unsigned long *handles, *objs;
+	struct zs_pool *pool;
+
+	if (!OBJ_CLASS_BITS)
+		kunit_skip(test, "needs CONFIG_ZSMALLOC_LOCKFIX");
+	pool = zs_defer_test_start(test);
+	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
+	objs = kunit_kcalloc(test, nr, sizeof(*objs), GFP_KERNEL);
+	before = kunit_kcalloc(test, nr, sizeof(*before), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, zs_defer_test_size(i), i);
+	/* Half of each class's objects, alternating: zspages half used */
+	for (i = 0; i < nr; i++)
+		if (!((i / sizes) & 1))
+			zs_defer_test_free(pool, handles[i]);
+	zs_defer_drain_all(NULL);
+	for (i = 0; i < nr; i++) {
+		if (!((i / sizes) & 1))
+			continue;
+		objs[i] = READ_ONCE(*(unsigned long *)handles[i]);
+		before[i] = pool->size_class[obj_to_class_idx(objs[i])];
+	}
+
+	KUNIT_EXPECT_GT(test, zs_compact(pool), 0UL);
+
+	for (i = 0; i < nr; i++) {
+		struct size_class *class = before[i];
+		struct page *page;
+		unsigned long obj;
+
+		if (!class)
+			continue;
+		spin_lock(&class->lock);
+		obj = handle_to_obj(handles[i]);
+		obj_to_page(obj, &page);
+		KUNIT_EXPECT_EQ(test, (unsigned int)get_zspage(page)->class, class->index);
+		KUNIT_EXPECT_EQ(test, obj_to_class_idx(obj), class->index);
+		spin_unlock(&class->lock);
+		live++;
+		moved += obj != objs[i];
+		zs_defer_test_check(test, pool, handles[i], zs_defer_test_size(i), i);
+		zs_defer_test_free(pool, handles[i]);
+	}
+	KUNIT_EXPECT_GT(test, moved, 0U);
+	kunit_info(test, "%u of %u live objects moved by compaction\n", moved, live);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
 static void zs_defer_test_suite_exit(struct kunit_suite *suite)
 {
 	WRITE_ONCE(zs_defer_test_hold, false);
@@ -888,6 +955,8 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_disarm, zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_lockfix_compact,
+			 zs_defer_test_modes_gen_params),
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 	KUNIT_CASE(zs_defer_test_hbuf_pool),
 	KUNIT_CASE(zs_defer_test_hbuf_limit),

@@ -19,14 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import (build, ceilings, compare, hostload, image, report, results, runner, summary,
-               variants, workloads)
+from . import (build, ceilings, compare, hostload, image, parts, report, results, runner,
+               summary, variants, workloads)
 from .errors import EXIT_BUSY_HOST, EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
 from .results import Record
 
 UNPATCHED = "unpatched"
+# --lockfix's kernels (configs/variants.json) and how their columns are
+# named: the guest sees no free_mode on the lockfix kernel ("unpatched"),
+# and the modes it knows on lockfix-modes.
+LOCKFIX = report.LOCKFIX
+LOCKFIX_MODES = "lockfix-modes"
 SWAP_SIZE = "3G"  # zram's disksize, or the zswap boot's swap disk
 WORKLOADS = ("munmap", "swapio")
 # zswap (lzo) rejects a page that does not compress below PAGE_SIZE and
@@ -92,6 +97,10 @@ def add_args(p: argparse.ArgumentParser) -> None:
                    help="SIGKILL the processes instead of munmap (the LMK case)")
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the unpatched kernel's boots")
+    p.add_argument("--lockfix", action="store_true",
+                   help=f"also boot the {LOCKFIX} kernel (unpatched plus the zs_free() lock "
+                        f"fixes) and {LOCKFIX_MODES} (every mode on top of them); their "
+                        "columns: lockfix, mode+lockfix")
     p.add_argument("--ceilings", action="store_true",
                    help=f"also boot the {ceilings.VARIANT} variant once per ceiling probe "
                         "depth and once without, and report each mode against its ceiling")
@@ -153,7 +162,8 @@ def parse_plan(args: argparse.Namespace) -> Plan:
 def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
     """Every boot of the run, in order: for each round of boots and each
     backend, the patched kernel then the unpatched one."""
-    kernels = [args.variant] + ([] if args.no_baseline else [UNPATCHED])
+    kernels = ([args.variant] + ([] if args.no_baseline else [UNPATCHED])
+               + ([LOCKFIX_MODES, LOCKFIX] if args.lockfix else []))
     modes = " ".join(args.modes.replace(",", " ").split())
     out: List[Boot] = []
     for b in range(1, args.boots + 1):
@@ -170,8 +180,9 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
                 # a sync sample would otherwise be pristine or armed by its
                 # place in the rotation (modes.sh -a). `--modes sync` boots
                 # stay pristine: they measure sync against unpatched.
-                out.append(Boot(k, swap, "all" if k == UNPATCHED else modes, tuple(lines),
-                                args.rounds, b, arm=k != UNPATCHED and modes != "sync"))
+                bare = k in (UNPATCHED, LOCKFIX)  # no free_mode: one column
+                out.append(Boot(k, swap, "all" if bare else modes, tuple(lines),
+                                args.rounds, b, arm=not bare and modes != "sync"))
     if args.ceilings:
         ceilings.check_leak(args.ceiling_rounds, plan.sizes, plan.data,
                             runner.host_disk_bytes(args.mem) >> 20)
@@ -182,6 +193,13 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
 
 
 ENV = re.compile(r"^env cpus=(\d+) clocksource=(\S+) swap=(\S+) probe=(\S+)", re.M)
+
+
+def label(variant: str, mode: str) -> str:
+    """The column a record of @variant's boot in guest @mode goes to."""
+    if variant == LOCKFIX:
+        return LOCKFIX
+    return mode + report.LOCKFIX_SUFFIX if variant == LOCKFIX_MODES else mode
 
 
 def armed_state(output: str) -> str:
@@ -254,6 +272,7 @@ class Runner:
                            f"log {res.console_log}")
         for r in recs:
             r["boot"] = boot.index
+            r["mode"] = label(boot.variant, str(r["mode"]))
             if boot.probe:
                 r["probe"] = boot.probe
         meta = results.metadata(boot.variant, a.cpus, a.mem, res.accel, boot.rounds)
@@ -261,8 +280,8 @@ class Runner:
         env = ENV.search(res.output)
         assert env is not None  # check_guest() passed
         meta.update({"run": self.run_id, "swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
-                     "armed": armed_state(res.output) if boot.variant != UNPATCHED
-                     else "no hooks (unpatched)",
+                     "armed": armed_state(res.output) if boot.variant not in (UNPATCHED, LOCKFIX)
+                     else f"no hooks ({boot.variant})",
                      "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
         if res.host:
             meta.update(res.host.meta())
@@ -294,6 +313,10 @@ def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Recor
     if text:
         print(header)
         print(text)
+        more = parts.table(records)
+        if more:
+            print()
+            print(more.rstrip())
         if files:
             print(f"tables above; again from the results: scripts/zsdefer compare "
                   f"{' '.join(files)}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import compare, profile, report, results, series, workloads
+from . import compare, parts, profile, report, results, series, workloads
 from . import summary as one_screen
 from .errors import ZsdError
 from .paths import results_root
@@ -182,6 +182,7 @@ def render(desc: series.Description, plan: series.Plan, inputs: Inputs
     if not records:
         raise ZsdError("no measurements in " + ", ".join(map(str, inputs.files)))
     first = one_screen.summary(records)  # with the probe boots' ceilings
+    split = parts.table(records)  # needs the probe and lockfix boots too
     records = headline(records)
     if not records:
         raise ZsdError("no munmap measurements through zram in "
@@ -210,6 +211,8 @@ def render(desc: series.Description, plan: series.Plan, inputs: Inputs
     out += _para("All CPUs over the same window, workers included.")
     out += [compare.overview_table(cpu, _by_point(records, cpu.key), "sync"), ""]
     out += _section("How much each part contributes")
+    if split:
+        out += [split.rstrip(), ""]
     if inputs.profile:
         out += profile_part(profile.load(inputs.profile))
     else:

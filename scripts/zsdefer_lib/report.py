@@ -18,12 +18,20 @@ from .results import Point, Record
 
 BASELINE = "sync"
 UNPATCHED = "unpatched"
-MODE_ORDER = [UNPATCHED, "sync", "llist", "pcpu", "hbuf", "hbuf-cb"]
+# The lock fixes (bench --lockfix): the unpatched kernel with them is the
+# column "lockfix"; a mode on the kernel with both, "mode+lockfix".
+LOCKFIX = "lockfix"
+LOCKFIX_SUFFIX = "+lockfix"
+MODE_ORDER = [UNPATCHED, LOCKFIX, "sync", "llist", "pcpu", "hbuf", "hbuf-cb"]
 OVERHEAD_LIMIT = 1.0  # % that sync may cost against the unpatched kernel
 
 
-def mode_key(m: str) -> Tuple[int, str]:
-    return (MODE_ORDER.index(m) if m in MODE_ORDER else len(MODE_ORDER), m)
+def mode_key(m: str) -> Tuple[int, int, str]:
+    """Table order: the kernels without hooks, then the modes, then the
+    modes on top of the lock fixes in the same order."""
+    fixed = m.endswith(LOCKFIX_SUFFIX)
+    base = m[:-len(LOCKFIX_SUFFIX)] if fixed else m
+    return (int(fixed), MODE_ORDER.index(base) if base in MODE_ORDER else len(MODE_ORDER), m)
 
 
 def ordered(cols: Dict[str, List[float]]) -> Dict[str, List[float]]:

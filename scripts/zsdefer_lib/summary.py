@@ -13,6 +13,8 @@ Columns (medians unless said):
 - CPU: change of all CPUs' busy time, workers included (+ is more CPU).
 - at once: the share of the mode's frees it did synchronously (no buffer
   page, pending limit), from the guest's counters.
+With --lockfix, rows for the lockfix kernel and each mode+lockfix; the
+parts table (parts.py) follows the summary where the run measured parts.
 """
 
 import math
@@ -25,8 +27,13 @@ from .results import Point, Record
 BASELINE = "sync"
 SKIP = (BASELINE, report.UNPATCHED)
 POINT_W = 30
-HEAD = (f"{'point':<{POINT_W}}{'mode':<9}{'munmap':>7}  {'95% interval':<14}{'share':>6}"
-        f"{'release':>9}{'CPU':>7}{'at once':>9}")
+MODE_W = 9  # wider where a mode+lockfix column needs it
+
+
+def head(mode_w: int = MODE_W) -> str:
+    return (f"{'point':<{POINT_W}}{'mode':<{mode_w}}{'munmap':>7}  {'95% interval':<14}"
+            f"{'share':>6}{'release':>9}{'CPU':>7}{'at once':>9}")
+
 
 
 def speedup_interval(sync: Sequence[float], mode: Sequence[float]
@@ -53,7 +60,7 @@ def _percent(x: float) -> str:
 
 
 def row(name: str, mode: str, cols: Dict[str, Dict[str, List[float]]],
-        ceiling: Optional[float], at_once: Optional[float]) -> str:
+        ceiling: Optional[float], at_once: Optional[float], mode_w: int = MODE_W) -> str:
     """One line: @cols maps each metric key (munmap_ms, release_ms, cpu_ms)
     to {mode: samples}, sync's included."""
     mu = cols["munmap_ms"]
@@ -69,7 +76,7 @@ def row(name: str, mode: str, cols: Dict[str, Dict[str, List[float]]],
     cpu = cols.get("cpu_ms", {})
     cpu_s = (_percent(100 * (statistics.median(cpu[mode]) / statistics.median(cpu[BASELINE])
                              - 1)) if cpu.get(BASELINE) and cpu.get(mode) else "-")
-    return (f"{name:<{POINT_W}}{mode:<9}{sp:>6.2f}x{star} {ci:<14}"
+    return (f"{name:<{POINT_W}}{mode:<{mode_w}}{sp:>6.2f}x{star} {ci:<14}"
             f"{(f'{100 * share:.0f}%' if share is not None else '-'):>6}"
             f"{rel_s:>9}{cpu_s:>7}"
             f"{(f'{at_once:.1f}%' if at_once is not None else '-'):>9}")
@@ -86,6 +93,7 @@ def summary(records: List[Record]) -> str:
     for r in main:
         recs_at.setdefault(tuple(r.get(f) for f in w.point), []).append(r)
     lines: List[str] = []
+    mode_w = max([MODE_W] + [len(str(r["mode"])) + 1 for r in main])
     for point in sorted(by_metric["munmap_ms"]):
         cols = {k: v.get(point, {}) for k, v in by_metric.items()}
         modes = [m for m in report.ordered(cols["munmap_ms"]) if m not in SKIP]
@@ -94,10 +102,16 @@ def summary(records: List[Record]) -> str:
         shares = report.at_once(recs_at[point])
         for i, m in enumerate(modes):
             lines.append(row(_point_name(point) if i == 0 else "", m, cols,
-                             ceil.get(point, {}).get(m), shares.get(m)))
+                             ceil.get(point, {}).get(m), shares.get(m), mode_w))
     if not lines:
         return ""
-    return "\n".join(["summary: munmap against sync in the same boots (medians; * significant,",
+    text = "\n".join(["summary: munmap against sync in the same boots (medians; * significant,",
                       "  Welch p < 0.05); share = (speedup - 1) / (ceiling - 1), ceiling on the "
                       "probe kernel;", "  CPU: all CPUs' time, workers included; at once: "
-                      "frees done synchronously", HEAD] + lines)
+                      "frees done synchronously"]
+                     + (["  lockfix: the unpatched kernel with the zs_free() lock fixes; "
+                         "mode+lockfix: both,", "  each against sync in another boot"]
+                        if any(str(m).endswith(report.LOCKFIX_SUFFIX) or m == report.LOCKFIX
+                               for m in {r["mode"] for r in main}) else [])
+                     + [head(mode_w)] + lines)
+    return text

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Guest suite for the free policies (TAP). Runs in every compiled-in mode:
 # data integrity, zram slot reuse, a refill at zram's mem_limit with frees
-# pending, a switch storm, zram reset with frees pending, CPU offline/online
-# under load, and free_mode input handling.
+# pending, zram reset with frees pending, CPU offline/online under load,
+# frees during page migration and pool compaction, a switch storm, and
+# free_mode input handling.
 # usage: defer-suite.sh [INTEGRITY_MB [STRESS_MB]]
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
@@ -164,6 +165,47 @@ for m in $modes; do
 	else
 		echo "ok - $m: CPU hotplug # SKIP one CPU or no hotplug"
 	fi
+done
+
+# Frees during page migration and pool compaction: compact_memory migrates
+# zspage pages (zs_page_migrate()) and zram's compact moves objects between
+# zspages (__zs_compact()), both re-pointing handles, while two processes
+# swap, check and unmap. CONFIG_ZSMALLOC_LOCKFIX's zs_free() finds the class
+# from a handle read without the pool lock: this is the race it must win.
+# Both kinds of move must have happened for the check to count: pages
+# migrated by the mm_migrate_pages event (/proc/vmstat has no pgmigrate_*
+# without VM_EVENT_COUNTERS; the event is switched while nothing migrates),
+# objects moved by zram's mm_stat.
+TR=/sys/kernel/tracing
+migrated() {
+	sed -n 's/.*mm_migrate_pages: nr_succeeded=\([0-9]*\).*/\1/p' $TR/trace |
+		awk '{s += $1} END {print s + 0}'
+}
+for m in $modes; do
+	echo "$m" >$Z/free_mode
+	rm -f /tmp/cm.stop
+	: >$TR/trace
+	echo 1 >$TR/events/migrate/mm_migrate_pages/enable
+	read -r _ _ _ _ _ _ cmp0 _ </sys/block/zram0/mm_stat
+	(
+		while [ ! -e /tmp/cm.stop ]; do
+			echo 1 >/proc/sys/vm/compact_memory
+			echo 1 >/sys/block/zram0/compact
+		done
+	) &
+	cm=$!
+	swapstress -p 2 -s "$SMB" -l 4 -r 2048 >/tmp/cm.out 2>&1
+	rc=$?
+	touch /tmp/cm.stop
+	wait $cm
+	echo 0 >$TR/events/migrate/mm_migrate_pages/enable
+	mig=$(migrated)
+	read -r _ _ _ _ _ _ cmp _ </sys/block/zram0/mm_stat
+	cmp=$((cmp - cmp0))
+	[ $rc = 0 ] || sed 's/^/# /' /tmp/cm.out
+	[ $rc = 0 ] && [ "$mig" -gt 0 ] && [ "$cmp" -gt 0 ]
+	zsd_ok $? "$m: swap, check, unmap during migration and compaction ($mig pages migrated, $cmp compacted, data $([ $rc = 0 ] && echo intact || echo BAD))"
+	zsd_check_drained "$m: migration and compaction"
 done
 
 # Switch storm: two processes swapping and unmapping while the mode changes

@@ -1,0 +1,100 @@
+"""The parts table (parts.py) and the lock-fix columns, from known records."""
+
+import re
+import unittest
+
+from zsdefer_lib import bench, cli, parts, report, summary
+
+
+def rec(mode: str, ms: float, cpu: float = -1.0, procs: int = 1, probe: str = "") -> dict:
+    r = {"workload": "munmap", "swap": "zram", "size_mb": 256, "random_bytes": 3600,
+         "procs": procs, "kill": 0, "mode": mode, "munmap_ms": ms, "release_ms": ms + 2,
+         "cpu_ms": cpu if cpu >= 0 else ms, "round": 1, "armed": 1, "boot": 1}
+    if probe:
+        r["probe"] = probe
+    return r
+
+
+# sync 100 ms; unpatched 100, lockfix 80: the locks are 20% of it.
+# Probe kernel: sync 120, teardown skipped 60 (ceiling 2x: 50%), zs_free
+# skipped 40 (3x: 67%), notify skipped 30 (4x: 75%).
+MAIN = ([rec("sync", 100.0, cpu=100.0), rec("unpatched", 100.0, cpu=100.0),
+         rec("lockfix", 80.0, cpu=90.0), rec("llist", 60.0, cpu=110.0),
+         rec("hbuf", 50.0, cpu=95.0), rec("sync+lockfix", 85.0, cpu=100.0),
+         rec("llist+lockfix", 55.0, cpu=105.0)])
+PROBES = [rec("sync", 120.0, probe="none"), rec("sync", 60.0, probe="teardown"),
+          rec("sync", 40.0, probe="zs_free"), rec("sync", 30.0, probe="notify")]
+
+
+class PartsTest(unittest.TestCase):
+    def test_shares(self) -> None:
+        munmap = {"unpatched": 100.0, "lockfix": 80.0, "sync": 100.0}
+        self.assertAlmostEqual(parts.part_share("lockfix", munmap, None) or 0, 0.2)
+        self.assertAlmostEqual(parts.part_share("teardown", munmap, {"llist": 2.0}) or 0, 0.5)
+        self.assertIsNone(parts.part_share("zs_free", munmap, {"llist": 2.0}))
+        self.assertIsNone(parts.part_share("lockfix", {"sync": 100.0}, None))
+        self.assertAlmostEqual(parts.recovered({"sync": 100.0, "hbuf": 40.0}, "hbuf") or 0, 0.6)
+        self.assertIsNone(parts.recovered({"sync": 100.0}, "hbuf"))
+
+    def test_table(self) -> None:
+        text = parts.table(MAIN + PROBES)
+        lines = text.splitlines()
+        self.assertTrue(lines[0].startswith("parts: where sync's munmap time goes"))
+        self.assertIn("== munmap: 1 x 256 MB, data huge/incompr. (3600 random B/page), zram", text)
+        self.assertIn("sync 100.0 ms", text)
+        row = {x.split("  ")[0].strip(): x for x in lines if x[:1].isalpha()}
+        # locks: 1 - 80/100 = 20%, lockfix CPU 90/100 = -10%; sync+lockfix
+        # recovers 1 - 85/100 = 15% at the same CPU
+        self.assertRegex(row["pool/class locks"], r"20%\s+lockfix 20% \(-10%\)\s+sync 15% \(\+0%\)")
+        # teardown 50%; llist 1 - 60/100 = 40% at +10% CPU; on the lock fixes
+        # 1 - 55/100 = 45% at +5%; pcpu not measured
+        self.assertRegex(row["zspage teardown"], r"50%\s+llist 40% \(\+10%\)\s+llist 45% \(\+5%\)$")
+        self.assertRegex(row["all of zs_free()"], r"67%\s+hbuf 50% \(-5%\)\s+-$")
+        self.assertRegex(row["zram slot free"], r"75%\s+-\s+-$")
+
+    def test_nothing_measured_no_table(self) -> None:
+        self.assertEqual(parts.table([rec("sync", 100.0), rec("llist", 50.0)]), "")
+        self.assertEqual(parts.table(PROBES), "")  # no main run's sync
+
+    def test_column_order(self) -> None:
+        modes = ["hbuf+lockfix", "llist", "sync+lockfix", "lockfix", "sync", "unpatched",
+                 "hbuf-cb", "llist+lockfix"]
+        self.assertEqual(sorted(modes, key=report.mode_key),
+                         ["unpatched", "lockfix", "sync", "llist", "hbuf-cb", "sync+lockfix",
+                          "llist+lockfix", "hbuf+lockfix"])
+
+    def test_labels(self) -> None:
+        self.assertEqual(bench.label("lockfix", "unpatched"), "lockfix")
+        self.assertEqual(bench.label("lockfix-modes", "hbuf-cb"), "hbuf-cb+lockfix")
+        self.assertEqual(bench.label("default", "pcpu"), "pcpu")
+        self.assertEqual(bench.label("unpatched", "unpatched"), "unpatched")
+
+    def test_summary_rows_fit(self) -> None:
+        text = summary.summary(MAIN + PROBES)
+        lines = text.splitlines()
+        self.assertIn("  lockfix: the unpatched kernel with the zs_free() lock fixes; "
+                      "mode+lockfix: both,", lines)
+        row = next(x for x in lines if " llist+lockfix " in x)
+        # the mode column widens to the longest name: the numbers stay aligned
+        head = next(x for x in lines if x.startswith("point"))
+        speedup = re.search(r"\d\.\d\dx", row)
+        assert speedup is not None
+        self.assertEqual(speedup.group(0), "1.82x")  # 100 / 55
+        self.assertEqual(head.index("munmap") + 6, speedup.end())
+        self.assertTrue(all(len(x) <= 100 for x in lines))
+
+
+class LockfixPlanTest(unittest.TestCase):
+    def test_boots(self) -> None:
+        args = cli.parser().parse_args(["bench", "--lockfix", "--swap", "zram"])
+        todo = bench.boots(args, bench.parse_plan(args))
+        self.assertEqual([b.variant for b in todo],
+                         ["default", "unpatched", "lockfix-modes", "lockfix"])
+        by = {b.variant: b for b in todo}
+        self.assertEqual(by["lockfix"].modes, "all")  # no free_mode: one column
+        self.assertFalse(by["lockfix"].arm)
+        self.assertTrue(by["lockfix-modes"].arm)
+
+
+if __name__ == "__main__":
+    unittest.main()
