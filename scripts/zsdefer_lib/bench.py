@@ -196,9 +196,11 @@ ENV = re.compile(r"^env cpus=(\d+) clocksource=(\S+) swap=(\S+) probe=(\S+)", re
 
 
 def label(variant: str, mode: str) -> str:
-    """The column a record of @variant's boot in guest @mode goes to."""
-    if variant == LOCKFIX:
-        return LOCKFIX
+    """The column a record of @variant's boot in guest @mode goes to: a
+    kernel without free_mode (the guest says "unpatched") under its variant's
+    name (lockfix, off), a mode on lockfix-modes as mode+lockfix."""
+    if mode == UNPATCHED:
+        return variant
     return mode + report.LOCKFIX_SUFFIX if variant == LOCKFIX_MODES else mode
 
 

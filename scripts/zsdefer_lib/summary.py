@@ -13,8 +13,10 @@ Columns (medians unless said):
 - CPU: change of all CPUs' busy time, workers included (+ is more CPU).
 - at once: the share of the mode's frees it did synchronously (no buffer
   page, pending limit), from the guest's counters.
-With --lockfix, rows for the lockfix kernel and each mode+lockfix; the
-parts table (parts.py) follows the summary where the run measured parts.
+With --lockfix, rows for the lock fixes, each against its own base
+(base_of(): a mode on top of them against sync+lockfix in the same boot);
+the parts table (parts.py) follows the summary where the run measured
+parts.
 """
 
 import math
@@ -59,23 +61,37 @@ def _percent(x: float) -> str:
     return f"{round(x) or 0:+d}%"
 
 
+def base_of(mode: str) -> str:
+    """The column @mode is compared with: sync, in the same boot, for a
+    mode; with the lock fixes (bench --lockfix), sync+lockfix in the same
+    boot for a mode on top of them, sync for sync+lockfix (the lock fixes
+    on our kernel) and unpatched for lockfix (on the unpatched one)."""
+    sync_lf = BASELINE + report.LOCKFIX_SUFFIX
+    if mode == report.LOCKFIX:
+        return report.UNPATCHED
+    if mode == sync_lf:
+        return BASELINE
+    return sync_lf if mode.endswith(report.LOCKFIX_SUFFIX) else BASELINE
+
+
 def row(name: str, mode: str, cols: Dict[str, Dict[str, List[float]]],
         ceiling: Optional[float], at_once: Optional[float], mode_w: int = MODE_W) -> str:
     """One line: @cols maps each metric key (munmap_ms, release_ms, cpu_ms)
-    to {mode: samples}, sync's included."""
+    to {mode: samples}, the base_of() @mode included."""
+    base = base_of(mode)
     mu = cols["munmap_ms"]
-    sync, mine = mu[BASELINE], mu[mode]
+    sync, mine = mu[base], mu[mode]
     sp = statistics.median(sync) / statistics.median(mine)
     star = "*" if compare.significant(sync, mine) else " "
     lo, hi = speedup_interval(sync, mine)
     ci = f"[{lo:.2f}, {hi:.2f}]" if not math.isnan(lo) else "-"
     share = ceilings.share(sp, ceiling) if ceiling else None
     rel = cols.get("release_ms", {})
-    rel_s = (f"{statistics.median(rel[BASELINE]) / statistics.median(rel[mode]):.2f}x"
-             if rel.get(BASELINE) and rel.get(mode) else "-")
+    rel_s = (f"{statistics.median(rel[base]) / statistics.median(rel[mode]):.2f}x"
+             if rel.get(base) and rel.get(mode) else "-")
     cpu = cols.get("cpu_ms", {})
-    cpu_s = (_percent(100 * (statistics.median(cpu[mode]) / statistics.median(cpu[BASELINE])
-                             - 1)) if cpu.get(BASELINE) and cpu.get(mode) else "-")
+    cpu_s = (_percent(100 * (statistics.median(cpu[mode]) / statistics.median(cpu[base])
+                             - 1)) if cpu.get(base) and cpu.get(mode) else "-")
     return (f"{name:<{POINT_W}}{mode:<{mode_w}}{sp:>6.2f}x{star} {ci:<14}"
             f"{(f'{100 * share:.0f}%' if share is not None else '-'):>6}"
             f"{rel_s:>9}{cpu_s:>7}"
@@ -96,7 +112,8 @@ def summary(records: List[Record]) -> str:
     mode_w = max([MODE_W] + [len(str(r["mode"])) + 1 for r in main])
     for point in sorted(by_metric["munmap_ms"]):
         cols = {k: v.get(point, {}) for k, v in by_metric.items()}
-        modes = [m for m in report.ordered(cols["munmap_ms"]) if m not in SKIP]
+        modes = [m for m in report.ordered(cols["munmap_ms"])
+                 if m not in SKIP and base_of(m) in cols["munmap_ms"]]
         if BASELINE not in cols["munmap_ms"] or not modes:
             continue
         shares = report.at_once(recs_at[point])
@@ -109,8 +126,9 @@ def summary(records: List[Record]) -> str:
                       "  Welch p < 0.05); share = (speedup - 1) / (ceiling - 1), ceiling on the "
                       "probe kernel;", "  CPU: all CPUs' time, workers included; at once: "
                       "frees done synchronously"]
-                     + (["  lockfix: the unpatched kernel with the zs_free() lock fixes; "
-                         "mode+lockfix: both,", "  each against sync in another boot"]
+                     + (["  lock fixes: lockfix against unpatched, sync+lockfix against sync "
+                         "(other boots);", "  mode+lockfix against sync+lockfix in the same "
+                         "boot: what a design adds to them"]
                         if any(str(m).endswith(report.LOCKFIX_SUFFIX) or m == report.LOCKFIX
                                for m in {r["mode"] for r in main}) else [])
                      + [head(mode_w)] + lines)

@@ -45,10 +45,11 @@ class PartsTest(unittest.TestCase):
         row = {x.split("  ")[0].strip(): x for x in lines if x[:1].isalpha()}
         # locks: 1 - 80/100 = 20%, lockfix CPU 90/100 = -10%; sync+lockfix
         # recovers 1 - 85/100 = 15% at the same CPU
-        self.assertRegex(row["pool/class locks"], r"20%\s+lockfix 20% \(-10%\)\s+sync 15% \(\+0%\)")
-        # teardown 50%; llist 1 - 60/100 = 40% at +10% CPU; on the lock fixes
-        # 1 - 55/100 = 45% at +5%; pcpu not measured
-        self.assertRegex(row["zspage teardown"], r"50%\s+llist 40% \(\+10%\)\s+llist 45% \(\+5%\)$")
+        self.assertRegex(row["pool/class locks"],
+                         r"20%\s+lockfix 20% \(-10%\)\s+sync\+lockfix 15% \(\+0%\)")
+        # teardown 50%; llist 1 - 60/100 = 40% at +10% CPU; on top of the lock
+        # fixes, against sync+lockfix: 1 - 55/85 = 35% at 105/100 = +5%
+        self.assertRegex(row["zspage teardown"], r"50%\s+llist 40% \(\+10%\)\s+llist 35% \(\+5%\)$")
         self.assertRegex(row["all of zs_free()"], r"67%\s+hbuf 50% \(-5%\)\s+-$")
         self.assertRegex(row["zram slot free"], r"75%\s+-\s+-$")
 
@@ -68,20 +69,27 @@ class PartsTest(unittest.TestCase):
         self.assertEqual(bench.label("lockfix-modes", "hbuf-cb"), "hbuf-cb+lockfix")
         self.assertEqual(bench.label("default", "pcpu"), "pcpu")
         self.assertEqual(bench.label("unpatched", "unpatched"), "unpatched")
+        # our tree with the option off has no free_mode either: its own column
+        self.assertEqual(bench.label("off", "unpatched"), "off")
 
     def test_summary_rows_fit(self) -> None:
         text = summary.summary(MAIN + PROBES)
         lines = text.splitlines()
-        self.assertIn("  lockfix: the unpatched kernel with the zs_free() lock fixes; "
-                      "mode+lockfix: both,", lines)
+        self.assertIn("  mode+lockfix against sync+lockfix in the same boot: what a "
+                      "design adds to them", lines)
         row = next(x for x in lines if " llist+lockfix " in x)
         # the mode column widens to the longest name: the numbers stay aligned
         head = next(x for x in lines if x.startswith("point"))
         speedup = re.search(r"\d\.\d\dx", row)
         assert speedup is not None
-        self.assertEqual(speedup.group(0), "1.82x")  # 100 / 55
+        self.assertEqual(speedup.group(0), "1.55x")  # sync+lockfix 85 / 55
         self.assertEqual(head.index("munmap") + 6, speedup.end())
         self.assertTrue(all(len(x) <= 100 for x in lines))
+        # each against its base: lockfix 100 / 80, sync+lockfix 100 / 85
+        self.assertRegex(text, r"incompr\. lockfix\s+1\.25x")
+        self.assertRegex(text, r"\n\s+sync\+lockfix\s+1\.18x")
+        self.assertEqual(summary.base_of("hbuf-cb+lockfix"), "sync+lockfix")
+        self.assertEqual(summary.base_of("hbuf-cb"), "sync")
 
 
 class LockfixPlanTest(unittest.TestCase):
