@@ -8,7 +8,6 @@ import argparse
 import sys
 import unittest
 from dataclasses import dataclass
-from pathlib import Path
 from typing import List, Tuple
 
 from . import build, image, runner, tap, variants

@@ -8,7 +8,7 @@ skips (the tables and JSON are the record, plots are a convenience).
 
 import statistics
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .progress import say
 
