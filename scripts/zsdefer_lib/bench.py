@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import (build, ceilings, compare, hostload, image, parts, report, results, runner,
-               summary, variants, workloads)
+from . import (agree, build, ceilings, compare, hostload, image, parts, report, results,
+               runner, summary, variants, workloads)
 from .errors import EXIT_BUSY_HOST, EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
@@ -339,18 +339,32 @@ def refuse_busy(labelled: List[Tuple[str, Dict[str, str]]]) -> None:
             "--allow-busy-host to compare anyway", EXIT_BUSY_HOST)
 
 
-def compare_main(args: argparse.Namespace) -> int:
-    """`zsdefer compare FILE...`: the tables again, from saved results."""
+def _load(files: Sequence[str], allow_busy: bool
+          ) -> Tuple[List[Tuple[str, Dict[str, str]]], List[Record]]:
     labelled: List[Tuple[str, Dict[str, str]]] = []
     records: List[Record] = []
-    for f in args.files:
+    for f in files:
         m, recs = results.load(Path(f))
         labelled.append((Path(f).name, m))
         records += recs
     if not records:
         raise ZsdError("compare: no results in the given files")
-    if not args.allow_busy_host:
+    if not allow_busy:
         refuse_busy(labelled)
+    return labelled, records
+
+
+def compare_main(args: argparse.Namespace) -> int:
+    """`zsdefer compare FILE...`: the tables again, from saved results;
+    with --against FILE..., whether two runs agree (agree.py)."""
+    labelled, records = _load(args.files, args.allow_busy_host)
+    if args.against:
+        _, second = _load(args.against, args.allow_busy_host)
+        text, _, rows = agree.table(records, second)
+        if not rows:
+            raise ZsdError("compare --against: the two runs share no munmap point and mode")
+        print(text, end="")
+        return 0
     print_report(labelled, records, Path(args.plots) if args.plots else None, args.files)
     return 0
 

@@ -201,6 +201,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="print comparison tables from saved results")
     p.add_argument("files", nargs="+", metavar="RESULTS.json")
     p.add_argument("--plots", metavar="DIR", help="also write PNG plots into DIR")
+    p.add_argument("--against", nargs="+", metavar="RESULTS.json",
+                   help="a second run's files: print instead whether both runs find the "
+                        "same modes significantly faster or slower than sync at every "
+                        "munmap point (agree.py)")
     p.add_argument("--allow-busy-host", action="store_true",
                    help="compare boots during which the rest of the host used more CPU "
                         "than the bound (hostload.py) all the same")

@@ -50,7 +50,7 @@ def speedup_interval(sync: Sequence[float], mode: Sequence[float]
     return (base / (base + hi), base / (base + lo))
 
 
-def _point_name(point: Point) -> str:
+def point_name(point: Point) -> str:
     f = dict(zip(workloads.MUNMAP.point, point))
     data = results.data_name(int(f["random_bytes"])).split(" ")[0]  # type: ignore[call-overload]
     return f"{f['swap']} {f['procs']} x {f['size_mb']} MB {data}"
@@ -118,7 +118,7 @@ def summary(records: List[Record]) -> str:
             continue
         shares = report.at_once(recs_at[point])
         for i, m in enumerate(modes):
-            lines.append(row(_point_name(point) if i == 0 else "", m, cols,
+            lines.append(row(point_name(point) if i == 0 else "", m, cols,
                              ceil.get(point, {}).get(m), shares.get(m), mode_w))
     if not lines:
         return ""
