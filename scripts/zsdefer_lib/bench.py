@@ -32,6 +32,7 @@ UNPATCHED = "unpatched"
 # and the modes it knows on lockfix-modes.
 LOCKFIX = report.LOCKFIX
 LOCKFIX_MODES = "lockfix-modes"
+BARE = (UNPATCHED, LOCKFIX)  # kernels without free_mode: one column, no hooks
 SWAP_SIZE = "3G"  # zram's disksize, or the zswap boot's swap disk
 WORKLOADS = ("munmap", "swapio")
 # zswap (lzo) rejects a page that does not compress below PAGE_SIZE and
@@ -180,7 +181,7 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
                 # a sync sample would otherwise be pristine or armed by its
                 # place in the rotation (modes.sh -a). `--modes sync` boots
                 # stay pristine: they measure sync against unpatched.
-                bare = k in (UNPATCHED, LOCKFIX)  # no free_mode: one column
+                bare = k in BARE
                 out.append(Boot(k, swap, "all" if bare else modes, tuple(lines),
                                 args.rounds, b, arm=not bare and modes != "sync"))
     if args.ceilings:
@@ -282,7 +283,7 @@ class Runner:
         env = ENV.search(res.output)
         assert env is not None  # check_guest() passed
         meta.update({"run": self.run_id, "swap": boot.swap, "modes": ran.group(1) if ran else boot.modes,
-                     "armed": armed_state(res.output) if boot.variant not in (UNPATCHED, LOCKFIX)
+                     "armed": armed_state(res.output) if boot.variant not in BARE
                      else f"no hooks ({boot.variant})",
                      "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
         if res.host:

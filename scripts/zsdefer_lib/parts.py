@@ -65,8 +65,7 @@ def part_share(part: str, munmap: Dict[str, float],
     probe kernel's ceiling (sync / depth) of the part's depth; None where
     the run did not measure it."""
     if part == "lockfix":
-        base, fixed = munmap.get(report.UNPATCHED), munmap.get(report.LOCKFIX)
-        return 1.0 - fixed / base if base and fixed else None
+        return recovered(munmap, report.LOCKFIX, report.UNPATCHED)
     c = (ceiling or {}).get(DEPTH_MODE[part])
     return 1.0 - 1.0 / c if c else None
 
@@ -102,7 +101,8 @@ def point_table(munmap: Dict[str, float], cpu: Dict[str, float],
     for name, part, modes in PARTS:
         share = part_share(part, munmap, ceiling)
         if part == "lockfix":
-            plain = f"lockfix {_pct(share)} ({_cpu_ratio(cpu)})" if share is not None else "-"
+            plain = (f"lockfix {_pct(share)} ({_cpu(cpu, report.LOCKFIX, report.UNPATCHED)})"
+                     if share is not None else "-")
             sync_lf = BASELINE + report.LOCKFIX_SUFFIX
             fixed = (f"sync+lockfix {_pct(recovered(munmap, sync_lf))} ({_cpu(cpu, sync_lf)})"
                      if sync_lf in munmap else "-")
@@ -110,12 +110,6 @@ def point_table(munmap: Dict[str, float], cpu: Dict[str, float],
             plain, fixed = _designs(munmap, cpu, modes)
         rows.append(f"{name:<18}{_pct(share):>6}  {plain:<38}{fixed}".rstrip())
     return rows
-
-
-def _cpu_ratio(cpu: Dict[str, float]) -> str:
-    """lockfix's CPU against the unpatched kernel's."""
-    base, fixed = cpu.get(report.UNPATCHED), cpu.get(report.LOCKFIX)
-    return f"{round(100 * (fixed / base - 1)) or 0:+d}%" if base and fixed else "-"
 
 
 def table(records: List[Record]) -> str:

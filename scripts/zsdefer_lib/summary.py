@@ -37,7 +37,6 @@ def head(mode_w: int = MODE_W) -> str:
             f"{'share':>6}{'release':>9}{'CPU':>7}{'at once':>9}")
 
 
-
 def speedup_interval(sync: Sequence[float], mode: Sequence[float]
                      ) -> Tuple[float, float]:
     """95% interval of sync_mean / mode_mean, from Welch's interval of the
