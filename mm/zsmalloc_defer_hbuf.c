@@ -11,10 +11,24 @@
  * which zs_hbuf_add() appends (owner, value) with preemption disabled: two
  * stores and an increment, no lock, no atomic. The owner is the pool of a
  * handle (hbuf) or, tagged with ZS_HBUF_CB, a user's struct zs_free_cb
- * (hbuf-cb); a buffer may hold both kinds around a switch between the two. A full buffer is swapped
- * for a free page of the buffer pool and queued (zs_hbuf_queue) to the
- * drain worker; with no free page (or the closed buffers at the pending
- * limit) zs_free() frees synchronously, counted as a fallback.
+ * (hbuf-cb); a buffer may hold both kinds around a switch between the
+ * two. A full buffer is swapped for a free page of the buffer pool and
+ * queued (zs_hbuf_queue) to the drain worker; with no page to be had (or
+ * the closed buffers at the pending limit) zs_free() frees synchronously,
+ * counted as a fallback.
+ *
+ * Pool: a reserve of two pages per CPU (one filling, one draining) is
+ * allocated when a buffer mode is enabled. A fill that finds no free page
+ * grows the pool by one, with GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC
+ * (zs_free() may run in atomic context and in reclaim: a free must neither
+ * wait nor take memory from the reserves reclaim runs on), up to
+ * zs_hbuf_pool_pages. That bound defaults to the pages pending_limit's
+ * entries fill, plus the reserve: more could never be queued. Pages above
+ * the reserve go back once the pool has not grown for ZS_HBUF_SHRINK_DELAY
+ * (zs_hbuf_shrink_dwork), and at once under memory pressure (reclaim_hbuf).
+ * So the pool is sized by the burst, not guessed in advance: a fixed pool
+ * of 1/4096 of RAM made 4 processes unmapping 256 MB each in a 3 GB guest
+ * fall back on 34-58% of their frees.
  *
  * Ownership of a buffer: the CPU whose zs_hbuf_cur points to it fills it.
  * Anyone may take a buffer off a CPU with xchg(); the owner swaps its own
@@ -88,6 +102,9 @@ struct zs_hbuf {
 /* A partly filled buffer is flushed this long after its CPU took it */
 #define ZS_HBUF_FLUSH_DELAY	msecs_to_jiffies(20)
 
+/* Pages above the reserve go back after the pool did not grow this long */
+#define ZS_HBUF_SHRINK_DELAY	HZ
+
 static DEFINE_PER_CPU(struct zs_hbuf *, zs_hbuf_cur);
 
 /* Handles pushed minus handles freed, per CPU; only the sum means much */
@@ -104,12 +121,13 @@ static LIST_HEAD(zs_hbuf_queue_list);
 static unsigned long zs_hbuf_nr_free;
 static unsigned long zs_hbuf_total;	/* pages allocated */
 static bool zs_hbuf_enabled;		/* pages may be kept */
+static bool zs_hbuf_grew;		/* since the shrink work last ran */
 
 /* Modes using the buffers: enabled, initialized. zs_defer_switch_lock */
 static unsigned int zs_hbuf_users;
 static unsigned int zs_hbuf_inits;
 
-/* Pool size wanted, /sys/kernel/mm/zsmalloc/hbuf_pool_pages */
+/* Most pages the pool may hold, /sys/kernel/mm/zsmalloc/hbuf_pool_pages */
 static unsigned long zs_hbuf_pool_pages;
 
 /* Serializes zs_hbuf_close_all(), so a drain waits for the delayed flush */
@@ -119,8 +137,10 @@ static int zs_hbuf_hp_state;
 
 static void work_hbuf(struct work_struct *work);
 static void flush_work_hbuf(struct work_struct *work);
+static void shrink_work_hbuf(struct work_struct *work);
 static DECLARE_WORK(zs_hbuf_work, work_hbuf);
 static DECLARE_DELAYED_WORK(zs_hbuf_flush_dwork, flush_work_hbuf);
+static DECLARE_DELAYED_WORK(zs_hbuf_shrink_dwork, shrink_work_hbuf);
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr);
@@ -150,7 +170,7 @@ static struct zs_hbuf *zs_hbuf_get(void)
 	return buf;
 }
 
-/* Back to the pool, or freed if the pool is disabled or above its size */
+/* Back to the pool, or freed if the pool is disabled or above its bound */
 static void zs_hbuf_put(struct zs_hbuf *buf)
 {
 	spin_lock(&zs_hbuf_lock);
@@ -160,32 +180,40 @@ static void zs_hbuf_put(struct zs_hbuf *buf)
 		WRITE_ONCE(zs_hbuf_nr_free, zs_hbuf_nr_free + 1);
 		buf = NULL;
 	} else {
-		zs_hbuf_total--;
+		WRITE_ONCE(zs_hbuf_total, zs_hbuf_total - 1);
 	}
 	spin_unlock(&zs_hbuf_lock);
 	if (buf)
 		free_page((unsigned long)buf);
 }
 
-/* Allocate pages up to zs_hbuf_pool_pages. zs_defer_switch_lock held. */
-static void zs_hbuf_grow(void)
+/* Pages kept while idle: two per CPU, within the bound */
+static unsigned long zs_hbuf_reserve(void)
+{
+	return min(2UL * num_possible_cpus(), READ_ONCE(zs_hbuf_pool_pages));
+}
+
+/*
+ * Allocate the reserve, sleeping if need be: at enable and resize, under
+ * zs_defer_switch_lock.
+ */
+static void zs_hbuf_fill_reserve(void)
 {
 	for (;;) {
 		unsigned long page;
 		bool more;
 
 		spin_lock(&zs_hbuf_lock);
-		more = zs_hbuf_enabled &&
-		       zs_hbuf_total < READ_ONCE(zs_hbuf_pool_pages);
+		more = zs_hbuf_enabled && zs_hbuf_total < zs_hbuf_reserve();
 		if (more)
-			zs_hbuf_total++;
+			WRITE_ONCE(zs_hbuf_total, zs_hbuf_total + 1);
 		spin_unlock(&zs_hbuf_lock);
 		if (!more)
 			return;
 		page = __get_free_page(GFP_KERNEL | __GFP_NOWARN);
 		if (!page) {
 			spin_lock(&zs_hbuf_lock);
-			zs_hbuf_total--;
+			WRITE_ONCE(zs_hbuf_total, zs_hbuf_total - 1);
 			spin_unlock(&zs_hbuf_lock);
 			return;
 		}
@@ -193,28 +221,78 @@ static void zs_hbuf_grow(void)
 	}
 }
 
-/* Release pool pages while the pool is disabled or above its size */
-static void zs_hbuf_shrink(void)
+/*
+ * Fill slow path, the pool empty: one more page, up to the bound, without
+ * waiting, warning or dipping into the reserves. Any context
+ * zs_hbuf_add() runs in.
+ */
+static struct zs_hbuf *zs_hbuf_grow(void)
 {
 	struct zs_hbuf *buf;
+	bool more;
+
+	if (READ_ONCE(zs_hbuf_total) >= READ_ONCE(zs_hbuf_pool_pages))
+		return NULL;
+	spin_lock(&zs_hbuf_lock);
+	more = zs_hbuf_enabled &&
+	       zs_hbuf_total < READ_ONCE(zs_hbuf_pool_pages);
+	if (more)
+		WRITE_ONCE(zs_hbuf_total, zs_hbuf_total + 1);
+	spin_unlock(&zs_hbuf_lock);
+	if (!more)
+		return NULL;
+	buf = (struct zs_hbuf *)__get_free_page(GFP_NOWAIT | __GFP_NOWARN |
+						 __GFP_NOMEMALLOC);
+	if (!buf) {
+		spin_lock(&zs_hbuf_lock);
+		WRITE_ONCE(zs_hbuf_total, zs_hbuf_total - 1);
+		spin_unlock(&zs_hbuf_lock);
+		return NULL;
+	}
+	buf->nr = 0;
+	if (!READ_ONCE(zs_hbuf_grew))
+		WRITE_ONCE(zs_hbuf_grew, true);
+	if (!delayed_work_pending(&zs_hbuf_shrink_dwork))
+		queue_delayed_work(zs_defer_wq, &zs_hbuf_shrink_dwork,
+				   ZS_HBUF_SHRINK_DELAY);
+	return buf;
+}
+
+/*
+ * Free pool pages down to @keep (all of them while the pool is disabled).
+ * Pages in use are freed as they come back if the pool is above its bound.
+ * Returns true if no page above @keep is left, in use or not. Never sleeps.
+ */
+static bool zs_hbuf_trim(unsigned long keep)
+{
+	struct zs_hbuf *buf;
+	bool done;
 
 	for (;;) {
 		spin_lock(&zs_hbuf_lock);
 		buf = NULL;
-		if (!zs_hbuf_enabled ||
-		    zs_hbuf_total > READ_ONCE(zs_hbuf_pool_pages))
+		if (!zs_hbuf_enabled || zs_hbuf_total > keep)
 			buf = list_first_entry_or_null(&zs_hbuf_free_list,
 						       struct zs_hbuf, node);
 		if (buf) {
 			list_del(&buf->node);
 			WRITE_ONCE(zs_hbuf_nr_free, zs_hbuf_nr_free - 1);
-			zs_hbuf_total--;
+			WRITE_ONCE(zs_hbuf_total, zs_hbuf_total - 1);
 		}
+		done = zs_hbuf_total <= keep;
 		spin_unlock(&zs_hbuf_lock);
 		if (!buf)
-			return;
+			return done;
 		free_page((unsigned long)buf);
 	}
+}
+
+/* Back to the reserve once the pool stopped growing */
+static void shrink_work_hbuf(struct work_struct *work)
+{
+	if (xchg(&zs_hbuf_grew, false) || !zs_hbuf_trim(zs_hbuf_reserve()))
+		queue_delayed_work(zs_defer_wq, &zs_hbuf_shrink_dwork,
+				   ZS_HBUF_SHRINK_DELAY);
 }
 
 static void zs_hbuf_arm_flush(void)
@@ -277,6 +355,8 @@ static struct zs_hbuf *zs_hbuf_swap(const struct zs_defer_ops *ops,
 		return NULL;
 	}
 	fresh = zs_hbuf_get();
+	if (!fresh)
+		fresh = zs_hbuf_grow();
 	if (!fresh) {
 		/* The flush moves full buffers to the worker, which refills */
 		zs_hbuf_arm_flush();
@@ -552,6 +632,7 @@ static unsigned long pending_hbuf(void)
  * ->reclaim of both buffer modes: queued buffers, about @nr entries, never
  * sleeping on page locks. Buffers still on their CPUs would need an RCU
  * grace period to take; the flush takes them now instead of in 20 ms.
+ * Free pool pages above the reserve are released too.
  */
 static unsigned long reclaim_hbuf(unsigned long nr)
 {
@@ -562,6 +643,8 @@ static unsigned long reclaim_hbuf(unsigned long nr)
 		done += zs_hbuf_free_buf(buf, true);
 	if (done < nr && pending_hbuf())
 		mod_delayed_work(zs_defer_wq, &zs_hbuf_flush_dwork, 0);
+	/* And the pages a burst added, without waiting for the idle shrink */
+	zs_hbuf_trim(zs_hbuf_reserve());
 	return done;
 }
 
@@ -603,7 +686,7 @@ static int enable_hbuf(void)
 	spin_lock(&zs_hbuf_lock);
 	zs_hbuf_enabled = true;
 	spin_unlock(&zs_hbuf_lock);
-	zs_hbuf_grow();
+	zs_hbuf_fill_reserve();
 
 	spin_lock(&zs_hbuf_lock);
 	total = zs_hbuf_total;
@@ -625,7 +708,9 @@ static void disable_hbuf(void)
 	spin_lock(&zs_hbuf_lock);
 	zs_hbuf_enabled = false;
 	spin_unlock(&zs_hbuf_lock);
-	zs_hbuf_shrink();
+	/* Nothing grows the pool now; a running shrink may re-arm once */
+	cancel_delayed_work_sync(&zs_hbuf_shrink_dwork);
+	zs_hbuf_trim(0);
 }
 
 /* ->init of both buffer modes: the first one sets the buffers up */
@@ -638,11 +723,13 @@ static int init_hbuf(void)
 		return 0;
 
 	/*
-	 * 1/4096 of memory (64 pages of 254 handles per GB), at least two
-	 * per CPU (one filling, one draining), at most 64 per CPU.
+	 * The bound: the pages that pending_limit's entries fill (more
+	 * could never be queued), plus the reserve, e.g. 778 pages (3 MB)
+	 * in a 3 GB guest with 2 CPUs. Only a burst allocates above the
+	 * reserve, and only for as long as it lasts.
 	 */
-	zs_hbuf_pool_pages = clamp(totalram_pages() >> 12, 2 * cpus,
-				   64 * cpus);
+	zs_hbuf_pool_pages = DIV_ROUND_UP(zs_defer_pending_limit,
+					  ZS_HBUF_SLOTS) + 2 * cpus;
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"mm/zsmalloc/defer_hbuf:dead",
@@ -667,13 +754,13 @@ static void exit_hbuf(void)
 	disable_hbuf();
 }
 
-/* Set the pool size; pages in use are released when they come back */
+/* Set the bound; pages in use above it are released as they come back */
 static void zs_hbuf_resize(unsigned long nr)
 {
 	mutex_lock(&zs_defer_switch_lock);
 	WRITE_ONCE(zs_hbuf_pool_pages, nr);
-	zs_hbuf_grow();
-	zs_hbuf_shrink();
+	zs_hbuf_fill_reserve();
+	zs_hbuf_trim(nr);
 	mutex_unlock(&zs_defer_switch_lock);
 }
 

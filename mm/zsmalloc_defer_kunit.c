@@ -646,6 +646,60 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 /*
+ * A burst that needs more buffers than the reserve grows the pool instead
+ * of falling back, and the pool returns to its reserve once idle (the
+ * shrink work, ZS_HBUF_SHRINK_DELAY after the last growth).
+ */
+static void zs_defer_test_hbuf_grow(struct kunit *test)
+{
+	unsigned long pages = READ_ONCE(zs_hbuf_pool_pages);
+	unsigned long cpus = num_possible_cpus();
+	unsigned int i, nr = (2 * cpus + 2) * ZS_HBUF_SLOTS;
+	unsigned long *handles, peak;
+	struct zs_pool *pool;
+	u64 fallbacks;
+
+	/* Closed buffers, one open per CPU, and slack */
+	zs_hbuf_resize(3 * cpus + 4);
+	KUNIT_ASSERT_EQ(test, zs_hbuf_reserve(), 2 * cpus);
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, 300, i);
+
+	/* Every buffer is back in the pool: down to the reserve */
+	zs_defer_test_settle(test, NULL);
+	KUNIT_EXPECT_TRUE(test, zs_hbuf_trim(2 * cpus));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(zs_hbuf_total), 2 * cpus);
+	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
+	/* The worker held: every full buffer stays queued */
+	WRITE_ONCE(zs_defer_test_hold, true);
+	for (i = 0; i < nr; i++)
+		zs_defer_test_free(pool, handles[i]);
+	peak = READ_ONCE(zs_hbuf_total);
+	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
+			fallbacks);
+	KUNIT_EXPECT_GT(test, peak, 2 * cpus);
+	zs_defer_test_release(test);
+
+	/* Idle now: back to the reserve within a few shrink delays */
+	for (i = 0; i < 50 && READ_ONCE(zs_hbuf_total) > 2 * cpus; i++)
+		msleep(100);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(zs_hbuf_total), 2 * cpus);
+	kunit_info(test, "pool grew from %lu to %lu pages, back in %u ms\n",
+		   2 * cpus, peak, i * 100);
+
+	zs_hbuf_resize(pages);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/*
  * pending_limit bounds what the buffers pin: their entries, a page each
  * (an object is at most a page), not their own pages, one of which holds
  * ZS_HBUF_SLOTS handles.
@@ -959,6 +1013,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 			 zs_defer_test_modes_gen_params),
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 	KUNIT_CASE(zs_defer_test_hbuf_pool),
+	KUNIT_CASE_SLOW(zs_defer_test_hbuf_grow),
 	KUNIT_CASE(zs_defer_test_hbuf_limit),
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS

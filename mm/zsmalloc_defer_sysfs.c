@@ -16,14 +16,15 @@
  * fallbacks	ro	emptied zspages freed at once because of the limit
  * drain_runs	ro	batches torn down
  * drain_time_ns ro	time spent tearing batches down
- * hbuf_pool_pages rw	(hbuf) handle buffer pages in the pool; > 0
+ * hbuf_pool_pages rw	(hbuf) most handle buffer pages in the pool; > 0
  *
  * hbuf counts handles, not zspages: deferred, drained, pending and
  * fallbacks count zs_free() calls (fallback reasons: no_buffer, the pool
  * was empty; pending_limit). pending_pages counts its handle buffer pages
  * that left their CPU and are not drained yet, and pending_limit caps
- * those; drain_runs counts buffers drained. Its pool is sized at boot
- * from memory (1/4096) and the number of CPUs (2 to 64 pages per CPU).
+ * those; drain_runs counts buffers drained. Its pool keeps two pages per
+ * CPU and grows during a burst up to hbuf_pool_pages, by default the pages
+ * pending_limit's entries fill plus two per CPU.
  *
  * hbuf-cb shares hbuf's buffers and pool (hbuf_pool_pages) and counts its
  * users' frees (zram slot frees, zswap entry frees) as hbuf counts
