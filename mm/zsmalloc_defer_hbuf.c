@@ -22,10 +22,13 @@
  * grows the pool by one, with GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC
  * (zs_free() may run in atomic context and in reclaim: a free must neither
  * wait nor take memory from the reserves reclaim runs on), up to
- * zs_hbuf_pool_pages. That bound defaults to the pages pending_limit's
- * entries fill, plus the reserve: more could never be queued. Pages above
- * the reserve go back once the pool has not grown for ZS_HBUF_SHRINK_DELAY
- * (zs_hbuf_shrink_dwork), and at once under memory pressure (reclaim_hbuf).
+ * zs_hbuf_pool_pages. That bound is set at boot to the pages that the
+ * default pending_limit's entries fill, plus the reserve: no more full
+ * buffers could be queued. A failed allocation is not retried before the
+ * next jiffy, so frees that fall back do not each run the allocator.
+ * Pages above the reserve go back once the pool has not grown for
+ * ZS_HBUF_SHRINK_DELAY (zs_hbuf_shrink_dwork), and sooner when reclaim
+ * finds deferred frees to take (reclaim_hbuf).
  * So the pool is sized by the burst, not guessed in advance: a fixed pool
  * of 1/4096 of RAM made 4 processes unmapping 256 MB each in a 3 GB guest
  * fall back on 34-58% of their frees.
@@ -38,7 +41,11 @@
  * CPU is dead). zs_hbuf_close_all() does that for every CPU; it runs from
  * drains and, 20 ms after a CPU took a fresh buffer, from
  * zs_hbuf_flush_dwork, so partly filled buffers do not hold memory for
- * long after the frees stop.
+ * long after the frees stop. The flush leaves a buffer that is filling
+ * fast (ZS_HBUF_FLUSH_BUSY entries since its last look, 20 ms before) and
+ * looks again 20 ms later: it would be full and queued within 9 looks, and
+ * taking it costs a page of the pool for a fraction of its entries, a
+ * drain of a part-filled buffer and an RCU grace period.
  *
  * Drain (zs_hbuf_free_buf): users' frees run first, in push order. The
  * class of each handle is then looked up under
@@ -102,6 +109,9 @@ struct zs_hbuf {
 /* A partly filled buffer is flushed this long after its CPU took it */
 #define ZS_HBUF_FLUSH_DELAY	msecs_to_jiffies(20)
 
+/* ... unless it got this many entries since the flush last looked */
+#define ZS_HBUF_FLUSH_BUSY	(ZS_HBUF_SLOTS / 8)
+
 /* Pages above the reserve go back after the pool did not grow this long */
 #define ZS_HBUF_SHRINK_DELAY	HZ
 
@@ -122,6 +132,7 @@ static unsigned long zs_hbuf_nr_free;
 static unsigned long zs_hbuf_total;	/* pages allocated */
 static bool zs_hbuf_enabled;		/* pages may be kept */
 static bool zs_hbuf_grew;		/* since the shrink work last ran */
+static unsigned long zs_hbuf_grow_retry; /* jiffies; 0: grow may be tried */
 
 /* Modes using the buffers: enabled, initialized. zs_defer_switch_lock */
 static unsigned int zs_hbuf_users;
@@ -132,6 +143,10 @@ static unsigned long zs_hbuf_pool_pages;
 
 /* Serializes zs_hbuf_close_all(), so a drain waits for the delayed flush */
 static DEFINE_MUTEX(zs_hbuf_flush_lock);
+
+/* Each CPU's deferred count when the flush last looked; zs_hbuf_flush_lock */
+static DEFINE_PER_CPU(u64, zs_hbuf_flush_seen);
+static unsigned long zs_hbuf_flush_last;	/* jiffies of that look */
 
 static int zs_hbuf_hp_state;
 
@@ -231,7 +246,10 @@ static struct zs_hbuf *zs_hbuf_grow(void)
 	struct zs_hbuf *buf;
 	bool more;
 
-	if (READ_ONCE(zs_hbuf_total) >= READ_ONCE(zs_hbuf_pool_pages))
+	unsigned long retry = READ_ONCE(zs_hbuf_grow_retry);
+
+	if (READ_ONCE(zs_hbuf_total) >= READ_ONCE(zs_hbuf_pool_pages) ||
+	    (retry && time_before(jiffies, retry)))
 		return NULL;
 	spin_lock(&zs_hbuf_lock);
 	more = zs_hbuf_enabled &&
@@ -247,6 +265,7 @@ static struct zs_hbuf *zs_hbuf_grow(void)
 		spin_lock(&zs_hbuf_lock);
 		WRITE_ONCE(zs_hbuf_total, zs_hbuf_total - 1);
 		spin_unlock(&zs_hbuf_lock);
+		WRITE_ONCE(zs_hbuf_grow_retry, (jiffies + 1) ?: 1);
 		return NULL;
 	}
 	buf->nr = 0;
@@ -407,19 +426,47 @@ static bool zs_hbuf_add(const struct zs_defer_ops *ops, unsigned long owner,
 }
 
 /*
- * Take every CPU's buffer, wait until no zs_free() can still be filling
- * one, and queue the non-empty ones. Once this returns, every handle
- * pushed before the call is on zs_hbuf_queue_list or in a buffer that the
- * worker or a CPU hotplug callback holds.
+ * Did @cpu fill ZS_HBUF_FLUSH_BUSY entries since the last look? Its
+ * deferred count grows only with its own fills (and llist or pcpu frees,
+ * which only make a CPU look busy). zs_hbuf_flush_lock held.
  */
-static void zs_hbuf_close_all(void)
+static bool zs_hbuf_cpu_busy(int cpu)
+{
+	u64 *seen = per_cpu_ptr(&zs_hbuf_flush_seen, cpu);
+	u64 now;
+	bool busy;
+
+	now = READ_ONCE(per_cpu(zs_defer_stats, cpu).item[ZS_DEFER_DEFERRED]);
+	busy = now - *seen >= ZS_HBUF_FLUSH_BUSY;
+	*seen = now;
+	return busy;
+}
+
+/*
+ * Take every CPU's buffer (@idle: the buffers of CPUs not busy filling
+ * them), wait until no zs_free() can still be filling one, and queue the
+ * non-empty ones. Unless @idle, once this returns, every handle pushed
+ * before the call is on zs_hbuf_queue_list or in a buffer that the worker
+ * or a CPU hotplug callback holds. Returns true if it left a buffer.
+ */
+static bool zs_hbuf_close_all(bool idle)
 {
 	struct zs_hbuf *buf, *tmp;
+	bool left = false;
 	LIST_HEAD(taken);
 	int cpu;
 
 	mutex_lock(&zs_hbuf_flush_lock);
+	/* Counts from an older look say nothing about the last 20 ms */
+	if (time_after(jiffies, zs_hbuf_flush_last + 8 * ZS_HBUF_FLUSH_DELAY))
+		idle = false;
+	zs_hbuf_flush_last = jiffies;
 	for_each_possible_cpu(cpu) {
+		if (zs_hbuf_cpu_busy(cpu) && idle &&
+		    READ_ONCE(*per_cpu_ptr(&zs_hbuf_cur, cpu))) {
+			left = true;
+			continue;
+		}
 		buf = xchg(per_cpu_ptr(&zs_hbuf_cur, cpu), NULL);
 		if (buf)
 			list_add_tail(&buf->node, &taken);
@@ -438,6 +485,7 @@ static void zs_hbuf_close_all(void)
 			zs_hbuf_put(buf);
 	}
 	mutex_unlock(&zs_hbuf_flush_lock);
+	return left;
 }
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
@@ -572,10 +620,11 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 	return nr;
 }
 
-/* Drains at most half the pool per run, then requeues itself */
+/* Drains half the pool's bound, 64 per CPU at most, then requeues itself */
 static void work_hbuf(struct work_struct *work)
 {
-	unsigned long budget = max(READ_ONCE(zs_hbuf_pool_pages) / 2, 1UL);
+	unsigned long budget = clamp(READ_ONCE(zs_hbuf_pool_pages) / 2, 1UL,
+				     64UL * num_possible_cpus());
 	struct zs_hbuf *buf;
 
 	while (budget--) {
@@ -598,7 +647,9 @@ static void flush_work_hbuf(struct work_struct *work)
 		return;
 	}
 #endif
-	zs_hbuf_close_all();
+	if (zs_hbuf_close_all(true))
+		queue_delayed_work(zs_defer_wq, &zs_hbuf_flush_dwork,
+				   ZS_HBUF_FLUSH_DELAY);
 }
 
 /*
@@ -610,7 +661,7 @@ static unsigned long drain_hbuf(struct zs_pool *pool)
 	unsigned long nr = 0;
 	struct zs_hbuf *buf;
 
-	zs_hbuf_close_all();
+	zs_hbuf_close_all(false);
 	while ((buf = zs_hbuf_dequeue()))
 		nr += zs_hbuf_free_buf(buf, false);
 	/* Wait for buffers the worker took before we looked */
@@ -631,8 +682,8 @@ static unsigned long pending_hbuf(void)
 /*
  * ->reclaim of both buffer modes: queued buffers, about @nr entries, never
  * sleeping on page locks. Buffers still on their CPUs would need an RCU
- * grace period to take; the flush takes them now instead of in 20 ms.
- * Free pool pages above the reserve are released too.
+ * grace period to take; the flush takes those of idle CPUs now instead of
+ * in 20 ms. Free pool pages above the reserve are released too.
  */
 static unsigned long reclaim_hbuf(unsigned long nr)
 {
@@ -708,7 +759,7 @@ static void disable_hbuf(void)
 	spin_lock(&zs_hbuf_lock);
 	zs_hbuf_enabled = false;
 	spin_unlock(&zs_hbuf_lock);
-	/* Nothing grows the pool now; a running shrink may re-arm once */
+	/* Nothing grows the pool now; this also stops the work's re-arming */
 	cancel_delayed_work_sync(&zs_hbuf_shrink_dwork);
 	zs_hbuf_trim(0);
 }

@@ -369,7 +369,7 @@ static void zs_defer_test_destroy_pending(struct kunit *test)
 static void zs_defer_test_close_buffers(void)
 {
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
-	zs_hbuf_close_all();
+	zs_hbuf_close_all(false);
 #endif
 }
 
@@ -594,6 +594,24 @@ static void zs_defer_test_limit(struct kunit *test)
 }
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/* hbuf selected, and a pool with @nr objects of 300 bytes in @handles */
+static struct zs_pool *zs_defer_test_hbuf_objs(struct kunit *test,
+					       unsigned int nr,
+					       unsigned long **handles)
+{
+	struct zs_pool *pool;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	*handles = kunit_kcalloc(test, nr, sizeof(**handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *handles);
+	for (i = 0; i < nr; i++)
+		(*handles)[i] = zs_defer_test_alloc(test, pool, 300, i);
+	return pool;
+}
+
 /*
  * hbuf with a one-page pool: the page fills and, with no page to swap in,
  * every further zs_free() is synchronous. Then a larger pool lets the
@@ -608,14 +626,7 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 	unsigned int i;
 
 	zs_hbuf_resize(1);
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
-	pool = zs_create_pool("zs_defer_kunit");
-	KUNIT_ASSERT_NOT_NULL(test, pool);
-	handles = kunit_kcalloc(test, ZS_DEFER_TEST_OBJS, sizeof(*handles),
-				GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, handles);
-	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
-		handles[i] = zs_defer_test_alloc(test, pool, 300, i);
+	pool = zs_defer_test_hbuf_objs(test, ZS_DEFER_TEST_OBJS, &handles);
 
 	zs_defer_test_settle(test, NULL);
 	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
@@ -659,16 +670,13 @@ static void zs_defer_test_hbuf_grow(struct kunit *test)
 	struct zs_pool *pool;
 	u64 fallbacks;
 
+	/* With the worker held, every entry counts against pending_limit */
+	if (nr > READ_ONCE(zs_defer_pending_limit))
+		kunit_skip(test, "%u frees pass pending_limit", nr);
 	/* Closed buffers, one open per CPU, and slack */
 	zs_hbuf_resize(3 * cpus + 4);
 	KUNIT_ASSERT_EQ(test, zs_hbuf_reserve(), 2 * cpus);
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
-	pool = zs_create_pool("zs_defer_kunit");
-	KUNIT_ASSERT_NOT_NULL(test, pool);
-	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, handles);
-	for (i = 0; i < nr; i++)
-		handles[i] = zs_defer_test_alloc(test, pool, 300, i);
+	pool = zs_defer_test_hbuf_objs(test, nr, &handles);
 
 	/* Every buffer is back in the pool: down to the reserve */
 	zs_defer_test_settle(test, NULL);
@@ -683,6 +691,7 @@ static void zs_defer_test_hbuf_grow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
 			fallbacks);
 	KUNIT_EXPECT_GT(test, peak, 2 * cpus);
+	KUNIT_EXPECT_LE(test, peak, 3 * cpus + 4);
 	zs_defer_test_release(test);
 
 	/* Idle now: back to the reserve within a few shrink delays */
@@ -693,6 +702,48 @@ static void zs_defer_test_hbuf_grow(struct kunit *test)
 		   2 * cpus, peak, i * 100);
 
 	zs_hbuf_resize(pages);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/*
+ * The delayed flush leaves the buffer of a CPU that is filling it fast and
+ * takes it once the CPU stopped: taking it would cost a pool page and a
+ * drain for a part of its entries.
+ */
+static void zs_defer_test_hbuf_flush_busy(struct kunit *test)
+{
+	unsigned int i, nr = 2 * ZS_HBUF_FLUSH_BUSY;
+	unsigned long *handles;
+	struct zs_hbuf *buf;
+	struct zs_pool *pool;
+	int cpu;
+
+	pool = zs_defer_test_hbuf_objs(test, nr, &handles);
+
+	zs_defer_test_settle(test, NULL);
+	/* The delayed flush is held too: only these looks count */
+	WRITE_ONCE(zs_defer_test_hold, true);
+	KUNIT_EXPECT_FALSE(test, zs_hbuf_close_all(true));
+	migrate_disable();
+	cpu = smp_processor_id();
+	for (i = 0; i < nr; i++)
+		zs_defer_test_free(pool, handles[i]);
+	migrate_enable();
+	buf = READ_ONCE(per_cpu(zs_hbuf_cur, cpu));
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	/* Busy: left on its CPU; idle since: taken and queued */
+	KUNIT_EXPECT_TRUE(test, zs_hbuf_close_all(true));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(per_cpu(zs_hbuf_cur, cpu)), buf);
+	KUNIT_EXPECT_TRUE(test, list_empty_careful(&zs_hbuf_queue_list));
+	KUNIT_EXPECT_FALSE(test, zs_hbuf_close_all(true));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(per_cpu(zs_hbuf_cur, cpu)));
+	KUNIT_EXPECT_FALSE(test, list_empty_careful(&zs_hbuf_queue_list));
+
+	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);
 	zs_destroy_pool(pool);
 }
@@ -714,13 +765,7 @@ static void zs_defer_test_hbuf_limit(struct kunit *test)
 	u64 fallbacks;
 
 	zs_hbuf_resize(16);
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
-	pool = zs_create_pool("zs_defer_kunit");
-	KUNIT_ASSERT_NOT_NULL(test, pool);
-	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, handles);
-	for (i = 0; i < nr; i++)
-		handles[i] = zs_defer_test_alloc(test, pool, 300, i);
+	pool = zs_defer_test_hbuf_objs(test, nr, &handles);
 
 	zs_defer_test_settle(test, NULL);
 	WRITE_ONCE(zs_defer_pending_limit, 2 * ZS_HBUF_SLOTS);
@@ -1014,6 +1059,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 	KUNIT_CASE(zs_defer_test_hbuf_pool),
 	KUNIT_CASE_SLOW(zs_defer_test_hbuf_grow),
+	KUNIT_CASE(zs_defer_test_hbuf_flush_busy),
 	KUNIT_CASE(zs_defer_test_hbuf_limit),
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
