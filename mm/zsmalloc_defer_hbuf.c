@@ -243,10 +243,9 @@ static void zs_hbuf_fill_reserve(void)
  */
 static struct zs_hbuf *zs_hbuf_grow(void)
 {
+	unsigned long retry = READ_ONCE(zs_hbuf_grow_retry);
 	struct zs_hbuf *buf;
 	bool more;
-
-	unsigned long retry = READ_ONCE(zs_hbuf_grow_retry);
 
 	if (READ_ONCE(zs_hbuf_total) >= READ_ONCE(zs_hbuf_pool_pages) ||
 	    (retry && time_before(jiffies, retry)))
@@ -775,7 +774,7 @@ static int init_hbuf(void)
 
 	/*
 	 * The bound: the pages that pending_limit's entries fill (more
-	 * could never be queued), plus the reserve, e.g. 778 pages (3 MB)
+	 * could never be queued), plus the reserve, e.g. 756 pages (3 MB)
 	 * in a 3 GB guest with 2 CPUs. Only a burst allocates above the
 	 * reserve, and only for as long as it lasts.
 	 */
