@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from . import build, deps, image, runner, source, variants
+from . import arches, build, deps, image, runner, source, variants
 from .errors import EXIT_USAGE, ZsdError
 from .progress import say
 
@@ -40,7 +40,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_image(args: argparse.Namespace) -> int:
-    print(image.base_image())
+    print(image.base_image(args.arch))
     return 0
 
 
@@ -56,7 +56,7 @@ def guest_spec(args: argparse.Namespace, command: str, tag: str) -> runner.RunSp
         accel=args.accel, timeout=args.timeout, swap=swap, swap_size=swap_size,
         swap_disk_bytes=runner.host_disk_bytes(swap_size) if swap == "zswap" else 0,
         append=list(getattr(args, "append", []) or []),
-        strict_log=not getattr(args, "allow_warnings", False))
+        strict_log=not getattr(args, "allow_warnings", False), arch=variant.arch)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -71,10 +71,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(" ".join(shlex.quote(a) for a in runner.qemu.Machine(
             kernel=spec.kernel, initrd=spec.workdir / "initrd.cpio",
             console_log=spec.workdir / "console.log", accel=runner.qemu.choose_accel(
-                spec.accel), cpus=spec.cpus, mem=spec.mem, append=spec.append).argv()))
+                spec.accel, spec.arch), cpus=spec.cpus, mem=spec.mem, append=spec.append,
+            arch=spec.arch).argv()))
         return 0
     results = Path(args.results) if args.results else spec.workdir / "results"
-    res = runner.run(spec, image.base_image(), results)
+    res = runner.run(spec, image.base_image(spec.arch), results)
     say(f"run: guest command exited {res.status}; results in {results}")
     return res.status
 
@@ -138,6 +139,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("image", help="build the guest initramfs")
+    p.add_argument("--arch", default="x86_64", choices=sorted(arches.ARCHES),
+                   help="the guest's architecture (default x86_64)")
     p.set_defaults(func=cmd_image)
 
     p = sub.add_parser("run", help="boot a variant and run a command in the guest")

@@ -5,6 +5,7 @@ import shlex
 import subprocess
 from typing import List
 
+from . import foreign
 from .errors import EXIT_USAGE, ZsdError
 from .progress import say
 
@@ -23,8 +24,19 @@ PACKAGES = [
     "kmod",                         # depmod, for the matrix's modules cell
     "git",                          # git describe in each build's metadata.json
     "clang", "lld", "llvm",         # the matrix's clang cell (LLVM=1)
-    "gcc-aarch64-linux-gnu",        # the matrix's arm64 cell
+    "gcc-aarch64-linux-gnu",        # the matrix's arm64 cells: kernel and
+    "libc6-dev-arm64-cross",        # guest programs (static, cross-built)
+    "qemu-system-arm",              # the arm64 guest machine
 ]
+
+# Foreign architectures dpkg must know, so that foreign.py can fetch their
+# packages (the arm64 guest's busybox-static).
+FOREIGN_ARCHES = ["arm64"]
+
+
+def missing_arches() -> List[str]:
+    known = foreign.foreign_arches()
+    return [a for a in FOREIGN_ARCHES if a not in known]
 
 
 def missing(packages: List[str] = PACKAGES) -> List[str]:
@@ -43,18 +55,29 @@ def install_line(packages: List[str]) -> str:
 
 def ensure(dry_run: bool = False) -> None:
     need = missing()
-    if not need:
+    arches = missing_arches()
+    if not need and not arches:
         say("deps: all packages present")
         return
+    add = [["dpkg", "--add-architecture", a] for a in arches]
     if dry_run:
-        print(install_line(need))
+        for cmd in add:
+            print(" ".join(cmd))
+        print("apt-get update")
+        if need:
+            print(install_line(need))
         return
     if os.geteuid() != 0:
-        print(f"sudo apt-get update && sudo {install_line(need)}")
+        print("".join(f"sudo {' '.join(c)} && " for c in add)
+              + "sudo apt-get update"
+              + (f" && sudo {install_line(need)}" if need else ""))
         raise ZsdError("deps: not root; run the line above, then retry", EXIT_USAGE)
-    say(f"deps: installing {' '.join(need)}")
+    say(f"deps: installing {' '.join(need + [f'(arch {a})' for a in arches])}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q"] + need):
+    cmds = add + [["apt-get", "update", "-q"]]
+    if need:
+        cmds.append(["apt-get", "install", "-y", "-q"] + need)
+    for cmd in cmds:
         res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
         if res.returncode != 0:

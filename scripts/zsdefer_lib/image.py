@@ -6,6 +6,12 @@ kernel selftests of selftests.py, our init and guest scripts. The base
 archive is cached and rebuilt when an input changes; each run appends a
 small uncompressed archive with its command (the kernel unpacks
 concatenated archives in order).
+
+A guest of another architecture (arm64 on an x86 host) gets the same
+init, scripts and C programs, cross-compiled with Debian's
+gcc-aarch64-linux-gnu, and Debian's busybox-static of its architecture
+(foreign.py); trace-cmd, perf, stress-ng and the kernel selftests are the
+host's binaries, so such a guest has none (the suites skip what needs them).
 """
 
 import gzip
@@ -18,7 +24,7 @@ import subprocess
 from pathlib import Path
 from typing import Dict, Iterable, List
 
-from . import cpio, selftests
+from . import arches, cpio, foreign, qemu, selftests
 from .errors import ZsdError
 from .paths import REPO, image_dir
 from .progress import say
@@ -36,8 +42,14 @@ def c_programs() -> List[Path]:
     return sorted(p for d in C_DIRS for p in d.glob("*.c"))
 
 
-def compile_programs(out: Path) -> Dict[str, Path]:
-    """Build every guest C program statically; fail naming the compiler error."""
+def compiler(arch: str) -> str:
+    """The C compiler for an architecture's guest programs."""
+    return arches.get(arch).cross_compile + "gcc" if arch != qemu.HOST_ARCH else "gcc"
+
+
+def compile_programs(out: Path, arch: str = "x86_64") -> Dict[str, Path]:
+    """Build every guest C program statically for `arch`; fail naming the
+    compiler error."""
     out.mkdir(parents=True, exist_ok=True)
     built = {}
     for src in c_programs():
@@ -45,7 +57,8 @@ def compile_programs(out: Path) -> Dict[str, Path]:
         deps = [src] + C_LIB + sorted((REPO / "bench" / "lib").glob("*.h"))
         if not exe.exists() or any(d.stat().st_mtime > exe.stat().st_mtime
                                    for d in deps):
-            cmd = ["gcc"] + CFLAGS + ["-o", str(exe), str(src)] + [str(c) for c in C_LIB]
+            cmd = [compiler(arch)] + CFLAGS + ["-o", str(exe), str(src)] + [
+                str(c) for c in C_LIB]
             res = subprocess.run(cmd, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)
             if res.returncode != 0:
@@ -99,29 +112,36 @@ def _inputs_key(paths: Iterable[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def base_image() -> Path:
-    """Build (or reuse) the cached base initramfs; return its path."""
-    for tool in [BUSYBOX] + TOOLS:
+def base_image(arch: str = "x86_64") -> Path:
+    """Build (or reuse) the cached base initramfs for a guest of `arch`;
+    return its path."""
+    native = arch == qemu.HOST_ARCH
+    for tool in [BUSYBOX] + (TOOLS if native else []):
         if not tool.exists():
             raise ZsdError(f"{tool} not found: run `scripts/zsdefer deps` "
                            "(busybox-static, trace-cmd, linux-perf, stress-ng)")
-    outdir = image_dir()
-    programs = compile_programs(outdir / "bin")
-    files: Dict[str, Path] = {"bin/busybox": BUSYBOX}
+    outdir = image_dir() if native else image_dir() / arch
+    programs = compile_programs(outdir / "bin", arch)
+    busybox = BUSYBOX if native else foreign.unpacked("busybox-static", arch) / "bin/busybox"
+    files: Dict[str, Path] = {"bin/busybox": busybox}
     for name, exe in programs.items():
         files[f"usr/bin/{name}"] = exe
-    for tool in TOOLS:
-        files[f"usr/bin/{tool.name}"] = tool.resolve()
-        for lib in shared_libs(tool):
-            files[str(lib).lstrip("/")] = lib.resolve()
-    files.update(selftests.guest_files())
-    texts: Dict[str, bytes] = {selftests.VERSIONS_FILE: selftests.versions().encode()}
+    texts: Dict[str, bytes] = {}
+    if native:
+        for tool in TOOLS:
+            files[f"usr/bin/{tool.name}"] = tool.resolve()
+            for lib in shared_libs(tool):
+                files[str(lib).lstrip("/")] = lib.resolve()
+        files.update(selftests.guest_files())
+        texts[selftests.VERSIONS_FILE] = selftests.versions().encode()
     for d in GUEST_SCRIPTS:
         for s in sorted(d.glob("*.sh")):
             texts[f"usr/share/zsdefer/{s.name}"] = s.read_bytes()
     texts["init"] = (REPO / "scripts" / "guest" / "init").read_bytes()
     texts["etc/passwd"] = b"root:x:0:0:root:/root:/bin/sh\n"
     texts["etc/group"] = b"root:x:0:\n"
+    # The host's busybox names the applets: a foreign one does not run
+    # here, and Debian builds both from one source and configuration.
     applets = subprocess.run([str(BUSYBOX), "--list"], stdout=subprocess.PIPE,
                              text=True, check=True).stdout.split()
     links = {f"bin/{a}": "busybox" for a in applets if a != "busybox"}

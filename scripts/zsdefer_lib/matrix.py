@@ -24,9 +24,8 @@ from .matrix_spec import Cell, Matrix
 from .paths import REPO, build_dir, cache_dir
 from .progress import say
 
-# Arches whose guests we can boot here: the guest userland (busybox-static,
-# our static programs) is x86_64 only.
-BOOTABLE_ARCHES = ("x86_64",)
+# Arches whose guests we can boot here (image.py builds their userland).
+BOOTABLE_ARCHES = ("x86_64", "arm64")
 GUEST_SCRIPT = "/usr/share/zsdefer/matrix-cell.sh"
 # Modules a cell boots with, when its config builds them as modules; in
 # load order (zram needs zsmalloc).
@@ -72,14 +71,17 @@ def _tests_cell(r: CellResult) -> str:
 
 
 def render_table(results: List[CellResult], title: List[str]) -> str:
-    """Plain text, under 100 columns; a failing cell's log on the line below."""
+    """Plain text, under 100 columns; a failing cell's log on the line below.
+    The first column widens to the longest cell name."""
     lines = list(title)
-    row = "  ".join(f"{name:<{w}}" for name, w in COLUMNS).rstrip()
+    widths = [max([COLUMNS[0][1]] + [len(r.name) for r in results])] + [
+        w for _, w in COLUMNS[1:]]
+    row = "  ".join(f"{name:<{w}}" for (name, _), w in zip(COLUMNS, widths)).rstrip()
     lines += [row, "-" * len(row)]
     for r in results:
         cols = [r.name, r.arch, r.compiler, r.build, r.boot, _tests_cell(r),
                 fmt_time(r.seconds)]
-        lines.append("  ".join(f"{c:<{w}}" for c, (_, w) in zip(cols, COLUMNS)).rstrip())
+        lines.append("  ".join(f"{c:<{w}}" for c, w in zip(cols, widths)).rstrip())
         if not r.ok:
             lines.append(f"  log: {r.log}")
         lines += [f"  todo: {t}" for t in r.todo]
@@ -259,13 +261,13 @@ class Runner:
             append=list(cell.append),
             env={"ZSDEFER_EXPECT_MODES": expected_free_mode(self.matrix, dotconfig),
                  "ZSDEFER_MODULES": " ".join(mods)},
-            strict_log=False, quiet=True, initrd_extra=extra)
+            strict_log=False, quiet=True, initrd_extra=extra, arch=v.arch)
         console = spec.workdir / "console.log"
         run.logs["console"] = str(console)
         say(f"matrix {cell.name}: boot ({cell.cpus} vCPUs"
             + (f"; {' '.join(cell.append)}" if cell.append else "") + f"): {spec.command}")
         try:
-            res = runner.run(spec, image.base_image(), cdir / "results")
+            res = runner.run(spec, image.base_image(v.arch), cdir / "results")
         except ZsdError as exc:
             run.result.boot = FAIL
             run.result.log = str(console)
@@ -379,10 +381,11 @@ def run_matrix(matrix: Matrix, cells: List[Cell], args: argparse.Namespace) -> i
 
 def list_cells(matrix: Matrix) -> str:
     ci = {c.name for c in matrix.ci_cells()}
+    width = max([16] + [len(c.name) for c in matrix.cells])
     out = []
     for c in matrix.cells:
         tag = "ci" if c.name in ci else ("disabled" if not c.enabled else "")
-        out.append(f"{c.name:<16} {tag:<8} {c.variant.arch:<7} {c.variant.compiler:<6} "
+        out.append(f"{c.name:<{width}} {tag:<8} {c.variant.arch:<7} {c.variant.compiler:<6} "
                    f"{c.test:<6} {c.description}")
     return "\n".join(out) + "\n"
 

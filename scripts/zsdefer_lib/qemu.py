@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+from .errors import EXIT_USAGE, ZsdError
 from .paths import cache_dir
 
-QEMU = {"x86_64": "qemu-system-x86_64"}
+QEMU = {"x86_64": "qemu-system-x86_64", "arm64": "qemu-system-aarch64"}
+
+# The host's architecture in arches.py's names: KVM runs only guests of it.
+HOST_ARCH = {"x86_64": "x86_64", "aarch64": "arm64"}.get(platform.machine(), "")
 
 # Why each accelerator's flags are what they are:
 # - tcg: multi-threaded TCG so -smp N gives N host threads; "max" exposes
@@ -35,12 +39,39 @@ ACCEL = {
                "-cpu", "max"],
 }
 
+
+@dataclass(frozen=True)
+class Board:
+    """What differs between the guest architectures' QEMU machines."""
+    machine: List[str]        # -machine and its options
+    console: str              # the kernel console's device
+    # Appended to "max" under TCG: the CPU model's options.
+    tcg_cpu: str = ""
+    # How the command's output reaches the host's stdout: a second UART
+    # (ttyS1) where the board has one, else a virtio console (hvc0).
+    second_uart: bool = True
+    # -smp: SeaBIOS (x86) needs one socket per CPU, see Machine.argv.
+    smp_sockets: bool = True
+
+
+BOARDS = {
+    "x86_64": Board(machine=[], console="ttyS0"),
+    # arm64: the virt board with GICv3 (GICv2 stops at 8 CPUs) and its
+    # PL011, "-cpu max,pauth-impdef=on" as kunit's qemu_configs/arm64.py
+    # has it: QEMU's own pointer authentication instead of the architected
+    # QARMA, which dominates TCG time.
+    # QEMU 7.2's virt has a single PL011, so the command channel is a
+    # virtio console (the kernel needs CONFIG_VIRTIO_CONSOLE).
+    "arm64": Board(machine=["-machine", "virt,gic-version=3"], console="ttyAMA0",
+                   tcg_cpu=",pauth-impdef=on", second_uart=False, smp_sockets=False),
+}
+
 # The guest TSC under icount: QEMU derives it from the instruction count,
 # one tick per instruction at shift=0, i.e. 1 GHz.
 ICOUNT_TSC_KHZ = 1_000_000
 
 BASE_CMDLINE = [
-    "console=ttyS0", "panic=-1", "oops=panic", "loglevel=7",
+    "panic=-1", "oops=panic", "loglevel=7",
     "rdinit=/init", "printk.devkmsg=on",
 ]
 
@@ -85,29 +116,42 @@ class Machine:
     arch: str = "x86_64"
 
     def argv(self) -> List[str]:
-        cmdline = list(BASE_CMDLINE)
-        if self.accel == "tcg":
+        board = BOARDS[self.arch]
+        x86 = self.arch == "x86_64"
+        cmdline = [f"console={board.console}"] + BASE_CMDLINE
+        # The TSC options and the int3 workaround are x86's; arm64's
+        # clocksource is the architected timer, whose rate the guest reads.
+        if self.accel == "tcg" and x86:
             cmdline += tcg_cmdline(_read("/proc/cpuinfo"))
             if self.cpus > 1:
                 cmdline += MTTCG_APPEND
-        elif self.accel == "icount":
+        elif self.accel == "icount" and x86:
             cmdline += ["tsc=reliable", f"tsc_early_khz={ICOUNT_TSC_KHZ}"]
         cmdline += self.append
+        accel = list(ACCEL[self.accel])
+        if self.accel != "kvm" and board.tcg_cpu:
+            accel[-1] += board.tcg_cpu
         # Without ACPI SeaBIOS' MP table lists one CPU per socket: -smp N
         # alone boots a one-CPU guest. debug-threads=on names the vCPU
         # threads ("CPU 0/TCG"), so hostload.py can tell them apart.
+        smp = f"cpus={self.cpus}" + (f",sockets={self.cpus}" if board.smp_sockets else "")
         argv = [QEMU[self.arch], "-name", "zsdefer,debug-threads=on",
+                *board.machine,
                 "-nodefaults", "-no-reboot", "-display", "none",
                 "-vga", "none", "-net", "none",
-                *ACCEL[self.accel],
-                "-smp", f"cpus={self.cpus},sockets={self.cpus}",
+                *accel,
+                "-smp", smp,
                 "-m", self.mem,
                 "-kernel", str(self.kernel), "-initrd", str(self.initrd),
                 "-append", " ".join(cmdline),
                 "-chardev", f"file,id=con,path={self.console_log}",
                 "-serial", "chardev:con",
-                "-chardev", "stdio,id=cmd,signal=off",
-                "-serial", "chardev:cmd"]
+                "-chardev", "stdio,id=cmd,signal=off"]
+        if board.second_uart:
+            argv += ["-serial", "chardev:cmd"]
+        else:
+            argv += ["-device", "virtio-serial-pci",
+                     "-device", "virtconsole,chardev=cmd"]
         for disk in self.disks:
             argv += ["-drive", f"file={disk},format=raw,if=virtio"]
         return argv
@@ -152,11 +196,15 @@ def kvm_openable() -> bool:
     return os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
 
 
-def choose_accel(requested: str) -> str:
-    """'auto' means KVM where it opens and has not been seen failing."""
+def choose_accel(requested: str, arch: str = "x86_64") -> str:
+    """'auto' means KVM where it opens, has not been seen failing and the
+    guest is of the host's architecture; else TCG."""
+    if requested == "kvm" and arch != HOST_ARCH:
+        raise ZsdError(f"--accel kvm: KVM runs {HOST_ARCH or 'no'} guests here, "
+                       f"not {arch}; use tcg or icount", EXIT_USAGE)
     if requested != "auto":
         return requested
-    if kvm_openable() and not kvm_known_bad():
+    if arch == HOST_ARCH and kvm_openable() and not kvm_known_bad():
         return "kvm"
     return "tcg"
 

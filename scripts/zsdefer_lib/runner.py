@@ -49,6 +49,7 @@ class RunSpec:
     strict_log: bool = True
     quiet: bool = False
     initrd_extra: List[bytes] = field(default_factory=list)  # e.g. modules
+    arch: str = "x86_64"      # the guest's: arches.py's names
 
 
 @dataclass
@@ -89,7 +90,7 @@ def _boot(spec: RunSpec, accel: str, initrd: Path) -> tuple:
         _make_disk(disks[1], spec.swap_disk_bytes)
     machine = qemu.Machine(kernel=spec.kernel, initrd=initrd, console_log=console,
                            accel=accel, cpus=spec.cpus, mem=spec.mem, disks=disks,
-                           append=spec.append)
+                           append=spec.append, arch=spec.arch)
     argv = machine.argv()
     (wd / "qemu-cmdline").write_text(" ".join(argv) + "\n")
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -156,7 +157,7 @@ def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
            **spec.env}
     initrd = image.run_image(base_image, spec.workdir / "initrd.cpio", spec.command, env,
                              spec.initrd_extra)
-    accel = qemu.choose_accel(spec.accel)
+    accel = qemu.choose_accel(spec.accel, spec.arch)
     _announce(accel)
     rc, out, silent, host = _boot(spec, accel, initrd)
     if silent and accel == "kvm" and spec.accel == "auto":

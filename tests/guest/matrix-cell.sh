@@ -25,6 +25,15 @@ run_smoke() {
 	zsd_ok $rc "$1: smoke exited $rc"
 }
 
+# The machine asked for: every vCPU online (an arm64 board without its
+# interrupt controller's CPUs, or an x86 MP table listing one, boots fewer),
+# and a clocksource finer than jiffies (init exports the one it found).
+n=$(nproc)
+[ "$n" = "$cpus" ]
+zsd_ok $? "the guest has the $cpus CPUs asked for (nproc: $n)"
+[ -n "${ZSDEFER_CLOCKSOURCE:-}" ] && [ "$ZSDEFER_CLOCKSOURCE" != jiffies ]
+zsd_ok $? "clocksource ${ZSDEFER_CLOCKSOURCE:-unknown}, not jiffies"
+
 for m in $mods; do
 	grep -q "^$m " /proc/modules
 	zsd_ok $? "module $m is loaded"

@@ -84,11 +84,24 @@ class CliTest(unittest.TestCase):
     def test_deps_not_root_prints_line_and_exits_2(self) -> None:
         from unittest import mock
         with mock.patch.object(deps, "missing", return_value=["qemu-system-x86"]), \
+                mock.patch.object(deps, "missing_arches", return_value=[]), \
                 mock.patch("os.geteuid", return_value=1000):
             rc, out, err = run_cli("deps")
         self.assertEqual(rc, 2)
         self.assertIn("apt-get install -y qemu-system-x86", out)
         self.assertIn("not root", err)
+
+    def test_deps_adds_a_missing_foreign_arch_before_update(self) -> None:
+        """The arm64 guest's busybox comes from the arm64 archive: dpkg
+        must know the architecture before apt-get update reads it."""
+        from unittest import mock
+        with mock.patch.object(deps, "missing", return_value=[]), \
+                mock.patch.object(deps, "missing_arches", return_value=["arm64"]), \
+                mock.patch("os.geteuid", return_value=1000):
+            rc, out, _ = run_cli("deps")
+        self.assertEqual(rc, 2)
+        self.assertEqual(out.strip(),
+                         "sudo dpkg --add-architecture arm64 && sudo apt-get update")
 
 
 def boot_suite(name: str, argv: List[str]) -> Tuple[Any, Any]:

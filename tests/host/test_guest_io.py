@@ -74,6 +74,41 @@ class QemuTest(unittest.TestCase):
         self.assertEqual(qemu.choose_accel("tcg"), "tcg")
         self.assertEqual(qemu.choose_accel("kvm"), "kvm")
 
+    def test_foreign_guest_never_gets_kvm(self) -> None:
+        from unittest import mock
+        from zsdefer_lib.errors import ZsdError
+        with mock.patch.object(qemu, "HOST_ARCH", "x86_64"), \
+                mock.patch.object(qemu, "kvm_openable", return_value=True), \
+                mock.patch.object(qemu, "kvm_known_bad", return_value=False):
+            self.assertEqual(qemu.choose_accel("auto", "x86_64"), "kvm")
+            self.assertEqual(qemu.choose_accel("auto", "arm64"), "tcg")
+            with self.assertRaises(ZsdError):
+                qemu.choose_accel("kvm", "arm64")
+
+    def test_arm64_virt_board(self) -> None:
+        """arm64: virt with GICv3, PL011 console, the command's output on a
+        virtio console (QEMU 7.2's virt has one UART), no x86 TSC options
+        and no int3 workaround."""
+        argv = qemu.Machine(kernel=Path("/k"), initrd=Path("/i"), console_log=Path("/c"),
+                            accel="tcg", cpus=4, arch="arm64").argv()
+        self.assertEqual(argv[0], "qemu-system-aarch64")
+        self.assertEqual(argv[argv.index("-machine") + 1], "virt,gic-version=3")
+        self.assertEqual(argv[argv.index("-cpu") + 1], "max,pauth-impdef=on")
+        self.assertEqual(argv[argv.index("-smp") + 1], "cpus=4")
+        append = argv[argv.index("-append") + 1]
+        self.assertIn("console=ttyAMA0", append)
+        self.assertNotIn("tsc", append)
+        self.assertNotIn("keep_armed", append)
+        self.assertEqual(argv.count("-serial"), 1)
+        self.assertIn("virtconsole,chardev=cmd", argv)
+
+    def test_x86_console_and_second_uart(self) -> None:
+        argv = self.machine("tcg")
+        self.assertIn("console=ttyS0", argv[argv.index("-append") + 1])
+        self.assertEqual(argv[argv.index("-serial", argv.index("-serial") + 1) + 1],
+                         "chardev:cmd")
+        self.assertNotIn("-machine", argv)
+
 
 class TapTest(unittest.TestCase):
     def test_counts(self) -> None:

@@ -231,6 +231,16 @@ class TableTest(unittest.TestCase):
         self.assertEqual(got, TABLE)
         self.assertLessEqual(max(len(x) for x in got.splitlines()), 100)
 
+    def test_long_cell_name_widens_its_column(self) -> None:
+        rows = self.results() + [CellResult("arm64-16k-lockfix", "arm64", "gcc-12", "PASS",
+                                            "PASS", "PASS", 267, 0, 150)]
+        got = matrix.render_table(rows, []).splitlines()
+        self.assertTrue(got[0].startswith("variant" + " " * 12 + "arch"))
+        for r in rows:
+            line = next(x for x in got if x.startswith(r.name + " "))
+            self.assertEqual(line[17:19], "  ", line)
+            self.assertTrue(line[19:].startswith(r.arch + " "), line)
+
     def test_failing_tests_name_their_log(self) -> None:
         r = CellResult("mode-pcpu", "x86_64", "gcc-12", "PASS", "PASS", "FAIL", 40, 2, 80,
                        log="/x/guest.log")
