@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!norelease)
-		zsd_check_stored(swap, &base, procs * (mb * 1024 * 1024 / ZSD_PAGE), "munmap");
+		zsd_check_stored(swap, &base, procs * (mb << 20), "munmap");
 	perf_command("enable\n");
 	busy0 = busy_ns();
 	t0 = zsd_now_ns();

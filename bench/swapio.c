@@ -48,7 +48,7 @@ static void pageout(unsigned char *buf, unsigned long pages, enum zsd_swap swap)
 		fprintf(stderr, "swapio: could not push the region to swap\n");
 		exit(1);
 	}
-	zsd_check_stored(swap, &base, pages, "swapio");
+	zsd_check_stored(swap, &base, pages * ZSD_PAGE, "swapio");
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -575,18 +575,36 @@ static void zs_defer_test_limit(struct kunit *test)
 	struct zs_pool *pool = zs_defer_test_start(test);
 	unsigned long limit = READ_ONCE(zs_defer_pending_limit);
 	u64 fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
+	unsigned long *handles;
+	unsigned int i;
 
 	/*
-	 * A CPU checks the limit once per ZS_DEFER_CHECK_PAGES pages it
-	 * defers, so up to that many get deferred; the other ~200 pages must
-	 * go synchronous.
+	 * A quarter page each: 256 pages' worth whatever PAGE_SIZE is (with
+	 * 16K pages, 1000-byte objects filled only 63 pages, within one
+	 * CPU's unchecked slack), on one CPU. That CPU checks the limit once
+	 * per ZS_DEFER_CHECK_PAGES pages it defers, and at every call once
+	 * over it, so most of them must go synchronous; whether the first
+	 * ones are deferred depends on what the CPU left unchecked before,
+	 * so pending is only bounded: the limit, one CPU's slack and a
+	 * zspage.
 	 */
+	handles = zs_defer_test_fill(test, pool, PAGE_SIZE / 4);
 	zs_defer_test_settle(test, NULL);
+	WRITE_ONCE(zs_defer_test_hold, true);
 	WRITE_ONCE(zs_defer_pending_limit, 1);
-	zs_defer_test_pending(test, pool, 1000);
-	if (zs_defer_ops_defers(zs_defer_test_mode(test)))
+	migrate_disable();
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+		zs_defer_test_free(pool, handles[i]);
+	migrate_enable();
+	if (zs_defer_ops_defers(zs_defer_test_mode(test))) {
 		KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
 				fallbacks);
+		KUNIT_EXPECT_LE(test, zs_defer_read_pending_pages(),
+				1UL + ZS_DEFER_CHECK_PAGES +
+				ZS_MAX_PAGES_PER_ZSPAGE);
+	} else {
+		KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
+	}
 	WRITE_ONCE(zs_defer_pending_limit, limit);
 	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);
@@ -615,38 +633,41 @@ static struct zs_pool *zs_defer_test_hbuf_objs(struct kunit *test,
 /*
  * hbuf with a one-page pool: the page fills and, with no page to swap in,
  * every further zs_free() is synchronous. Then a larger pool lets the
- * frees be deferred again. Data must survive either way.
+ * frees be deferred again. Data must survive either way. Four buffers'
+ * worth of objects, half of them freed: two buffers, so that one falls
+ * back whatever the page size (a 16K page holds 1022 handles).
  */
 static void zs_defer_test_hbuf_pool(struct kunit *test)
 {
 	unsigned long pages = READ_ONCE(zs_hbuf_pool_pages);
+	const unsigned int nr = 4 * ZS_HBUF_SLOTS;
 	unsigned long *handles;
 	struct zs_pool *pool;
 	u64 fallbacks, deferred;
 	unsigned int i;
 
 	zs_hbuf_resize(1);
-	pool = zs_defer_test_hbuf_objs(test, ZS_DEFER_TEST_OBJS, &handles);
+	pool = zs_defer_test_hbuf_objs(test, nr, &handles);
 
 	zs_defer_test_settle(test, NULL);
 	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
 	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED);
 	WRITE_ONCE(zs_defer_test_hold, true);
 	/* Half of them; the other half stays allocated and is checked */
-	for (i = 0; i < ZS_DEFER_TEST_OBJS; i += 2)
+	for (i = 0; i < nr; i += 2)
 		zs_defer_test_free(pool, handles[i]);
 	KUNIT_EXPECT_LE(test, zs_defer_stat_read(ZS_DEFER_DEFERRED) - deferred,
 			(u64)ZS_HBUF_SLOTS);
 	KUNIT_EXPECT_GE(test,
 			zs_defer_stat_read(ZS_DEFER_FALLBACKS) - fallbacks,
-			(u64)(ZS_DEFER_TEST_OBJS / 2 - ZS_HBUF_SLOTS));
-	for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
+			(u64)(nr / 2 - ZS_HBUF_SLOTS));
+	for (i = 1; i < nr; i += 2)
 		zs_defer_test_check(test, pool, handles[i], 300, i);
 
 	/* A bigger pool: deferring again; a drain frees it all */
 	zs_hbuf_resize(pages);
 	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED);
-	for (i = 1; i < ZS_DEFER_TEST_OBJS; i += 2)
+	for (i = 1; i < nr; i += 2)
 		zs_defer_test_free(pool, handles[i]);
 	KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_DEFERRED), deferred);
 	zs_defer_test_release(test);

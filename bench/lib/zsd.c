@@ -181,7 +181,7 @@ int zsd_swap_read(enum zsd_swap s, struct zsd_swap_state *st)
 	if (zsd_read_file("/sys/block/zram0/mm_stat", buf, sizeof(buf)) < 0 ||
 	    sscanf(buf, "%lld %lld %lld", &orig, &compr, &st->mem) != 3)
 		return -1;
-	st->pages = orig / (long long)ZSD_PAGE;
+	st->pages = orig / zsd_kpage();
 	return 0;
 }
 
@@ -194,8 +194,9 @@ long long zsd_wait_released(enum zsd_swap s, const struct zsd_swap_state *base,
 }
 
 void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
-		      unsigned long pages, const char *who)
+		      unsigned long long bytes, const char *who)
 {
+	unsigned long long pages = bytes / (unsigned long long)zsd_kpage();
 	struct zsd_swap_state now;
 	long long got;
 
@@ -205,7 +206,7 @@ void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
 	}
 	got = now.pages - base->pages;
 	if (got < (long long)(pages / 100 * 95)) {
-		fprintf(stderr, "%s: only %lld of %lu pages are in %s (pool limit, "
+		fprintf(stderr, "%s: only %lld of %llu pages are in %s (pool limit, "
 			"rejected or written back?)\n", who, got, pages, zsd_swap_name(s));
 		exit(1);
 	}
@@ -236,7 +237,16 @@ void zsd_swap_baseline(enum zsd_swap s, struct zsd_swap_state *st, const char *w
 long long zsd_slot_cache_slack(void)
 {
 	/* 64 entries per CPU, each pinning at most one zspage (zsd.h) */
-	return 64LL * sysconf(_SC_NPROCESSORS_CONF) * ZSD_ZSPAGE_MAX_PAGES * ZSD_PAGE;
+	return 64LL * sysconf(_SC_NPROCESSORS_CONF) * ZSD_ZSPAGE_MAX_PAGES * zsd_kpage();
+}
+
+long zsd_kpage(void)
+{
+	static long page;
+
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	return page;
 }
 
 void zsd_ok(int cond, const char *fmt, ...)

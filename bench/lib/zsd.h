@@ -13,7 +13,16 @@
 #define MADV_PAGEOUT 21
 #endif
 
+/*
+ * The unit the workloads fill and describe their data in ("random bytes per
+ * 4 KB page"), whatever the kernel's page size: a 16K page holds four, so
+ * the data compresses alike on 4K and 16K kernels. What the kernel counts
+ * (zram's and zswap's pages, zspages) is in zsd_kpage() bytes.
+ */
 #define ZSD_PAGE 4096UL
+
+/* The kernel's page size in bytes: sysconf(_SC_PAGESIZE). */
+long zsd_kpage(void);
 
 uint64_t zsd_now_ns(void);
 /* Fill one page: `rnd` pseudo-random bytes (the incompressible part), the
@@ -37,7 +46,7 @@ long long zsd_slot_cache_slack(void);
 /*
  * The swap backend a benchmark measures: zram0 as swap, or zswap in front of
  * a swap disk. Its state is what it holds: pages stored (zram's
- * orig_data_size / PAGE, zswap's stored_pages) and memory used (zram's
+ * orig_data_size / zsd_kpage(), zswap's stored_pages) and memory used (zram's
  * mem_used_total, zswap's pool_total_size; zswap's figures are in debugfs).
  */
 enum zsd_swap { ZSD_SWAP_ZRAM, ZSD_SWAP_ZSWAP };
@@ -54,11 +63,12 @@ int zsd_swap_read(enum zsd_swap s, struct zsd_swap_state *st);
  * the slot caches' allowance); ns waited, or -1 on timeout. */
 long long zsd_wait_released(enum zsd_swap s, const struct zsd_swap_state *base,
 			    unsigned int timeout_ms);
-/* Exit with a message unless the backend gained at least 95% of `pages`
- * since `base` (zswap rejects or writes back pages to its disk when its
- * pool is full; such a run measures the disk, not the backend). */
+/* Exit with a message unless the backend gained at least 95% of the pages
+ * that `bytes` of memory take since `base` (zswap rejects or writes back
+ * pages to its disk when its pool is full; such a run measures the disk,
+ * not the backend). */
 void zsd_check_stored(enum zsd_swap s, const struct zsd_swap_state *base,
-		      unsigned long pages, const char *who);
+		      unsigned long long bytes, const char *who);
 int zsd_read_file(const char *path, char *buf, size_t len);
 /* The backend's figures as a baseline: read once zsmalloc has no deferred
  * free pending (10 s at most; no wait without our code), so that they do

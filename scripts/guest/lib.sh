@@ -79,8 +79,8 @@ zsd_ok() {
 # zsd_check_back BASE NOW WHAT (TAP): the swap backend's memory (zram0's
 # mem_used_total, zswap's pool size) is back from NOW to BASE, but for the
 # swap slot caches: 64 entries per CPU, each pinning at most one zspage of
-# at most 8 pages (6.12's chain size).
+# at most 8 pages (6.12's chain size) of the kernel's size.
 zsd_check_back() {
-	[ "$2" -le $(($1 + 64 * $(nproc) * 8 * 4096)) ]
+	[ "$2" -le $(($1 + 64 * $(nproc) * 8 * $(pagesize))) ]
 	zsd_ok $? "$3 back to baseline ($1 -> $2 bytes)"
 }

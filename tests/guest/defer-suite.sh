@@ -14,7 +14,7 @@ SMB=${2:-48}   # per process, in the hotplug and switch-storm runs
 
 [ -r $Z/free_mode ] || { echo "not ok 1 - $Z/free_mode missing"; exit 1; }
 modes=$(tr -d '[]' <$Z/free_mode)
-echo "# modes: $modes; $(nproc) CPUs; $(cat /proc/sys/kernel/osrelease)"
+echo "# modes: $modes; $(nproc) CPUs; $(pagesize)-byte pages; $(cat /proc/sys/kernel/osrelease)"
 
 zram_reset() {
 	swapoff /dev/zram0 && echo 1 >/sys/block/zram0/reset
@@ -214,11 +214,7 @@ base=$(zsd_zram_mem)
 swapstress -p 2 -s "$SMB" -l 6 -r 2048 -m "$(echo "$modes" | tr ' ' ,)" -i 3000 |
 	sed "s/^\(not \)\{0,1\}ok [0-9]* - /&switch storm: /" | grep -v '^1\.\.'
 zsd_check_drained "switch storm"
-mem=$(zsd_zram_mem)
-# Slot caches: 64 entries per CPU, each pinning at most one zspage of at
-# most 8 pages (CONFIG_ZSMALLOC_CHAIN_SIZE's default), as zsd_slot_cache_slack()
-[ "$mem" -le $((base + 64 * $(nproc) * 8 * 4096)) ]
-zsd_ok $? "switch storm: zram memory back to baseline ($base -> $mem bytes)"
+zsd_check_back "$base" "$(zsd_zram_mem)" "switch storm: zram memory"
 
 # The benchmark's workloads run to completion in every mode (munmap, kill,
 # and swapio, which checks every page it swaps back in).
