@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import (agree, build, ceilings, compare, hostload, image, parts, report, results,
-               runner, summary, variants, workloads)
+from . import (agree, arches, build, ceilings, compare, hostload, image, parts, qemu,
+               report, results, runner, summary, variants, workloads)
 from .errors import EXIT_BUSY_HOST, EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
@@ -107,6 +107,13 @@ def add_args(p: argparse.ArgumentParser) -> None:
                         "depth and once without, and report each mode against its ceiling")
     p.add_argument("--ceiling-rounds", type=int, default=3,
                    help="rounds per probe boot (default 3; the probes leak memory)")
+    p.add_argument("--arch", default="x86_64", choices=sorted(arches.ARCHES),
+                   help="the guest's architecture (default x86_64); each kernel is built "
+                        "for it in a tree of its own. arm64 under TCG is emulated: compare "
+                        "ratios within a run, never times across architectures")
+    p.add_argument("--pages", default="4k",
+                   help="page size, where the arch offers more than one (arm64: 4k, 16k; "
+                        "default 4k)")
     p.add_argument("--out", help="results directory (default results/)")
 
 
@@ -129,6 +136,7 @@ class Plan:
 
 
 def parse_plan(args: argparse.Namespace) -> Plan:
+    arches.page_fragments(args.arch, args.pages)  # an arch and page size that go
     if args.rounds < 1 or args.boots < 1 or args.ceiling_rounds < 1:
         raise ZsdError("--rounds, --boots and --ceiling-rounds must be at least 1", EXIT_USAGE)
     if not re.fullmatch(r"all|[a-z-]+(,[a-z-]+)*|[a-z-]+( [a-z-]+)*", args.modes):
@@ -244,10 +252,15 @@ class Runner:
         self.run_id = time.strftime("%Y%m%d-%H%M%S")
         self.saved: List[Path] = []  # every boot's results file, in order
 
+    def variant(self, name: str) -> variants.Variant:
+        """A boot's kernel (bench's names: default, unpatched, probe, ...)
+        built for --arch and --pages."""
+        return variants.for_target(variants.get(name), self.args.arch, self.args.pages)
+
     def kernel(self, variant: str) -> Path:
         if variant not in self.kernels:
             try:
-                self.kernels[variant] = build.build(variants.get(variant))
+                self.kernels[variant] = build.build(self.variant(variant))
             except ZsdError as exc:
                 if variant != ceilings.VARIANT:
                     raise
@@ -263,10 +276,10 @@ class Runner:
             accel=a.accel, timeout=a.timeout, swap=boot.swap, swap_size=SWAP_SIZE,
             swap_disk_bytes=runner.host_disk_bytes(SWAP_SIZE) if boot.swap == "zswap" else 0,
             append=["kunit.enable=0"] + (ceilings.ProbeBoot(boot.probe).append
-                                         if boot.probe else []))
+                                         if boot.probe else []), arch=a.arch)
         say(f"bench {boot.tag}: booting; modes {boot.modes}, {len(boot.lines)} workload "
             f"lines, {boot.rounds} rounds")
-        res = runner.run(spec, image.base_image(), spec.workdir / "results")
+        res = runner.run(spec, image.base_image(a.arch), spec.workdir / "results")
         recs = results.parse_lines(res.output)
         if res.status == 0 or ENV.search(res.output):
             check_guest(res.output, a.cpus, boot.swap, boot.probe)  # says why it stopped
@@ -278,7 +291,9 @@ class Runner:
             r["mode"] = label(boot.variant, str(r["mode"]))
             if boot.probe:
                 r["probe"] = boot.probe
-        meta = results.metadata(boot.variant, a.cpus, a.mem, res.accel, boot.rounds)
+        meta = results.metadata(self.variant(boot.variant).name, a.cpus, a.mem, res.accel,
+                                boot.rounds)
+        meta.update(target_meta(a.arch, a.pages))
         ran = re.search(r"^# modes: (.*)$", res.output, re.M)
         env = ENV.search(res.output)
         assert env is not None  # check_guest() passed
@@ -295,6 +310,13 @@ class Runner:
         self.saved.append(path)
         say(f"bench {boot.tag}: {len(recs)} measurements -> {path}")
         return meta, recs
+
+
+def target_meta(arch: str, pages: str) -> Dict[str, str]:
+    """The guest's architecture and page size, and the host's: the header
+    warns when the guest was emulated (compare.header)."""
+    return {"arch": arch + ("" if pages.lower() == "4k" else f", {pages.upper()} pages"),
+            "host_arch": qemu.HOST_ARCH or "unknown"}
 
 
 def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Record],

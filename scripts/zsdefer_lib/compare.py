@@ -91,9 +91,19 @@ def lkp_table(metric: Metric, columns: Dict[str, List[float]], baseline: str) ->
     return "\n".join([head] + rows)
 
 
+def emulated_note(meta: Dict[str, str]) -> str:
+    """A warning line when the guest's architecture is not the host's (an
+    arm64 guest under TCG on x86_64): its times are the emulator's."""
+    arch, host = meta.get("arch", "").split(",")[0], meta.get("host_arch", "")
+    if not arch or not host or arch == host:
+        return ""
+    return (f"{arch} guest emulated on {host} (TCG): compare ratios within this run, "
+            "never times across architectures")
+
+
 def header(meta: Dict[str, str]) -> str:
-    keys = ["kernel", "config", "variant", "swap", "modes", "armed", "machine", "accel", "vcpus",
-            "clocksource", "memory", "rounds", "data", "date"]
+    keys = ["kernel", "config", "variant", "swap", "modes", "armed", "machine", "arch", "accel",
+            "vcpus", "clocksource", "memory", "rounds", "data", "date"]
     parts = [f"{k}: {meta[k]}" for k in keys if k in meta]
     lines, cur = [], ""
     for p in parts:
@@ -103,6 +113,9 @@ def header(meta: Dict[str, str]) -> str:
         cur = f"{cur} | {p}" if cur else p
     if cur:
         lines.append(cur)
+    note = emulated_note(meta)
+    if note:
+        lines.append(note)
     return "\n".join(lines)
 
 

@@ -2,10 +2,11 @@
 cells of configs/matrix.json, see matrix_spec.py)."""
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List
 
+from . import arches
 from .errors import ZsdError
 from .paths import REPO
 
@@ -66,6 +67,17 @@ def every() -> Dict[str, Variant]:
                            "matrix.json")
         out[name] = v
     return out
+
+
+def for_target(v: Variant, arch: str, pages: str = "4k") -> Variant:
+    """Variant @v built for another guest architecture and page size: the
+    arch's fragments after @v's own, in a build tree of its own
+    ("default-arm64-16k"). x86_64 with 4K pages is @v itself."""
+    extra = list(arches.get(arch).fragments) + arches.page_fragments(arch, pages)
+    if arch == v.arch and not extra:
+        return v
+    suffix = f"-{arch}" + ("" if pages.lower() == "4k" else f"-{pages.lower()}")
+    return replace(v, name=v.name + suffix, arch=arch, fragments=v.fragments + extra)
 
 
 def get(name: str) -> Variant:

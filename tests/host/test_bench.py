@@ -203,3 +203,39 @@ class RunnerTest(unittest.TestCase):
         with self.assertRaises(ZsdError) as cm:
             self.run_boot("# modes: sync\n", status=1)
         self.assertIn("console.log", str(cm.exception))
+
+
+class ArchTest(unittest.TestCase):
+    """bench --arch/--pages: each kernel built for the guest's architecture
+    in a tree of its own, the header saying when times are an emulator's."""
+
+    def test_kernels_for_arm64_16k(self) -> None:
+        from zsdefer_lib import variants
+        args = bench_args("--arch", "arm64", "--pages", "16k", "--ceilings")
+        bench.parse_plan(args)
+        run = bench.Runner(args, bench.results_root())
+        for name in ("default", "unpatched", ceilings.VARIANT):
+            v = run.variant(name)
+            self.assertEqual(v.name, f"{name}-arm64-16k")
+            self.assertEqual(v.arch, "arm64")
+            self.assertEqual(v.fragments[-2:], ["arm64.config", "arm64-16k.config"])
+            self.assertEqual(v.tree, variants.get(name).tree)
+        # x86_64 with 4K pages is the variant itself, tree and all
+        run = bench.Runner(bench_args(), bench.results_root())
+        self.assertEqual(run.variant("default"), variants.get("default"))
+
+    def test_page_size_the_arch_lacks_is_refused(self) -> None:
+        with self.assertRaisesRegex(ZsdError, "x86_64 offers page sizes 4k, not '16k'"):
+            bench.parse_plan(bench_args("--pages", "16k"))
+
+    def test_emulated_guest_is_said_in_the_header(self) -> None:
+        from zsdefer_lib import compare
+        meta = bench.target_meta("arm64", "16k")
+        meta["host_arch"] = "x86_64"
+        self.assertEqual(meta["arch"], "arm64, 16K pages")
+        head = compare.header(meta)
+        self.assertIn("arch: arm64, 16K pages", head)
+        self.assertIn("arm64 guest emulated on x86_64 (TCG): compare ratios within this "
+                      "run, never times across architectures", head)
+        self.assertNotIn("emulated", compare.header({"arch": "x86_64",
+                                                     "host_arch": "x86_64"}))
