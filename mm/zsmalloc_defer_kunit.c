@@ -586,7 +586,9 @@ static void zs_defer_test_limit(struct kunit *test)
 	 * over it, so most of them must go synchronous; whether the first
 	 * ones are deferred depends on what the CPU left unchecked before,
 	 * so pending is only bounded: the limit, one CPU's slack and a
-	 * zspage.
+	 * zspage. The buffer modes fall back once the CPU's buffer is full:
+	 * 1024 frees are more than one buffer holds with 4K and 16K pages
+	 * (254 and 1022 handles), not with 64K pages.
 	 */
 	handles = zs_defer_test_fill(test, pool, PAGE_SIZE / 4);
 	zs_defer_test_settle(test, NULL);

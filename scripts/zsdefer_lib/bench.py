@@ -137,6 +137,7 @@ class Plan:
 
 def parse_plan(args: argparse.Namespace) -> Plan:
     arches.page_fragments(args.arch, args.pages)  # an arch and page size that go
+    qemu.choose_accel(args.accel, args.arch)  # before any build: KVM runs the host's arch only
     if args.rounds < 1 or args.boots < 1 or args.ceiling_rounds < 1:
         raise ZsdError("--rounds, --boots and --ceiling-rounds must be at least 1", EXIT_USAGE)
     if not re.fullmatch(r"all|[a-z-]+(,[a-z-]+)*|[a-z-]+( [a-z-]+)*", args.modes):

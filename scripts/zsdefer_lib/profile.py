@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from . import build, image, results, runner, variants
-from .errors import ZsdError
+from . import build, image, qemu, results, runner, variants
+from .errors import EXIT_USAGE, ZsdError
 from .paths import results_root
 from .progress import say
 
@@ -204,6 +204,10 @@ def report(resdir: Path) -> str:
 
 def main(args: argparse.Namespace) -> int:
     variant = variants.get(args.variant)
+    if variant.arch != qemu.HOST_ARCH:
+        raise ZsdError(f"profile: the {variant.arch} guest has no trace-cmd or perf (the "
+                       f"image carries the host's, {qemu.HOST_ARCH or 'unknown'}, binaries)",
+                       EXIT_USAGE)
     kernel = build.build(variant)
     outdir = Path(args.out) if args.out else results_root() / "profile"
     cmd = f"sh /usr/share/zsdefer/profile.sh {args.size} {args.procs} '{args.data}'"

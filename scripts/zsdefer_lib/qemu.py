@@ -53,6 +53,11 @@ class Board:
     # -smp: SeaBIOS (x86) needs one socket per CPU, see Machine.argv.
     smp_sockets: bool = True
 
+    @property
+    def output(self) -> str:
+        """The guest's device for the command's output (init's ZSDEFER_OUT)."""
+        return "/dev/ttyS1" if self.second_uart else "/dev/hvc0"
+
 
 BOARDS = {
     "x86_64": Board(machine=[], console="ttyS0"),

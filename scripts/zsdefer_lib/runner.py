@@ -154,7 +154,7 @@ def _unpack_results(wd: Path, dest: Path) -> None:
 def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
     spec.workdir.mkdir(parents=True, exist_ok=True)
     env = {"ZSDEFER_SWAP": spec.swap, "ZSDEFER_SWAP_SIZE": spec.swap_size,
-           **spec.env}
+           "ZSDEFER_OUT": qemu.BOARDS[spec.arch].output, **spec.env}
     initrd = image.run_image(base_image, spec.workdir / "initrd.cpio", spec.command, env,
                              spec.initrd_extra)
     accel = qemu.choose_accel(spec.accel, spec.arch)

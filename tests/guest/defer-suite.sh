@@ -94,7 +94,7 @@ for m in $modes; do
 	zsd_wait_idle
 	d=$(($(cat $Z/deferred) - d0))
 	[ "$d" -le $((64 * $(nproc))) ]
-	zsd_ok $? "$m: same-filled: $d of 8192 slot frees deferred"
+	zsd_ok $? "$m: same-filled: $d of $((32 * 1024 * 1024 / $(pagesize))) slot frees deferred"
 
 	# Refill at mem_limit right after a large free: with the workers held,
 	# A's frees are pending when B is written; the limit (about 1.5 times

@@ -2,8 +2,9 @@
 # Guest test of one config-matrix cell (TAP). The kernel offers exactly the
 # free modes its config compiled in, the boot default selected; modules that
 # init loaded are live, unload (taking our sysfs with them) and load again;
-# the smoke test passes in every compiled-in mode (or the defer suite runs;
-# or, for the ship cell, the smoke test, the defer suite and ship-suite.sh).
+# the smoke test passes in every compiled-in mode (or the defer suite runs,
+# and the zswap suite where the cell has a swap disk; or, for the ship
+# cell, the smoke test, the defer suite and ship-suite.sh).
 # usage: matrix-cell.sh smoke|suite|ship SIZE_MB CPUS
 # env:   ZSDEFER_EXPECT_MODES  free_mode as it must read after boot; empty:
 #                              no /sys/kernel/mm/zsmalloc (our option is off)
@@ -53,7 +54,15 @@ zsd_ok $? "free_mode after boot is '$have' (want '$expect')"
 case $test in
 suite)
 	sh /usr/share/zsdefer/defer-suite.sh "$mb"
-	zsd_ok $? "defer suite exited 0" ;;
+	zsd_ok $? "defer suite exited 0"
+	# A cell with a swap disk runs the zswap suite too (make check runs
+	# it on x86): zram's swap off, zswap in front of /dev/vdb.
+	if [ -b /dev/vdb ]; then
+		swapoff /dev/zram0 && zsd_setup_swap zswap
+		zsd_ok $? "swap moved from zram to zswap in front of /dev/vdb"
+		sh /usr/share/zsdefer/zswap-suite.sh 64
+		zsd_ok $? "zswap suite exited 0"
+	fi ;;
 smoke | ship)
 	for m in $(tr -d '[]' <$Z/free_mode); do
 		echo "$m" >$Z/free_mode

@@ -239,3 +239,10 @@ class ArchTest(unittest.TestCase):
                       "run, never times across architectures", head)
         self.assertNotIn("emulated", compare.header({"arch": "x86_64",
                                                      "host_arch": "x86_64"}))
+
+    def test_kvm_for_a_foreign_guest_is_refused_before_building(self) -> None:
+        from unittest import mock
+        from zsdefer_lib import qemu
+        with mock.patch.object(qemu, "HOST_ARCH", "x86_64"):
+            with self.assertRaisesRegex(ZsdError, "KVM runs x86_64 guests here, not arm64"):
+                bench.parse_plan(bench_args("--arch", "arm64", "--accel", "kvm"))

@@ -102,6 +102,11 @@ class QemuTest(unittest.TestCase):
         self.assertEqual(argv.count("-serial"), 1)
         self.assertIn("virtconsole,chardev=cmd", argv)
 
+    def test_output_device_named_for_init(self) -> None:
+        """init writes the command's output where the host reads it."""
+        self.assertEqual(qemu.BOARDS["x86_64"].output, "/dev/ttyS1")
+        self.assertEqual(qemu.BOARDS["arm64"].output, "/dev/hvc0")
+
     def test_x86_console_and_second_uart(self) -> None:
         argv = self.machine("tcg")
         self.assertIn("console=ttyS0", argv[argv.index("-append") + 1])
