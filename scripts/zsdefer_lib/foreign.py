@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import List
 
-from . import arches
+from . import arches, qemu
 from .errors import ZsdError
 from .paths import cache_dir
 from .progress import say
@@ -23,11 +23,6 @@ DEBIAN_ARCH = {"x86_64": "amd64", "arm64": "arm64"}
 def debian_arch(arch: str) -> str:
     arches.get(arch)  # validates
     return DEBIAN_ARCH[arch]
-
-
-def host_arch() -> str:
-    return subprocess.run(["dpkg", "--print-architecture"], stdout=subprocess.PIPE,
-                          text=True, check=True).stdout.strip()
 
 
 def foreign_arches() -> List[str]:
@@ -44,7 +39,7 @@ def unpacked(package: str, arch: str) -> Path:
     root = cache_dir() / "foreign" / darch / package
     if (root / ".done").is_file():
         return root
-    if darch != host_arch() and darch not in foreign_arches():
+    if arch != qemu.HOST_ARCH and darch not in foreign_arches():
         raise ZsdError(f"{package}:{darch}: dpkg does not know the {darch} "
                        "architecture; run `scripts/zsdefer deps` (root), which "
                        f"adds it (dpkg --add-architecture {darch}; apt-get update)")
