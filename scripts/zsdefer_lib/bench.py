@@ -304,6 +304,8 @@ class Runner:
                      "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
         if res.host:
             meta.update(res.host.meta())
+        if res.stale_int3:  # the boots before this one, thrown away
+            meta["stale_int3_reboots"] = [str(x) for x in res.stale_int3]
         say(f"bench {boot.tag}: " + (hostload.line(res.host) if res.host
                                      else "host: not measured"))
         path = self.outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{boot.tag}.json"

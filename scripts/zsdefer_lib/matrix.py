@@ -47,6 +47,9 @@ class CellResult:
     seconds: float = 0.0
     log: str = ""             # the log of the first stage that failed
     todo: List[str] = field(default_factory=list)  # known failures, why
+    # Console logs of boots that met QEMU's stale int3 trap and were booted
+    # again (runner.RunResult.stale_int3).
+    reboots: List[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -85,6 +88,8 @@ def render_table(results: List[CellResult], title: List[str]) -> str:
         if not r.ok:
             lines.append(f"  log: {r.log}")
         lines += [f"  todo: {t}" for t in r.todo]
+        lines += [f"  booted again after QEMU's stale int3 (results/issue14-int3/): {x}"
+                  for x in r.reboots]
     bad = sum(1 for r in results if not r.ok)
     lines.append("-" * len(row))
     lines.append(f"{len(results)} cells, {len(results) - bad} passed, {bad} failed, "
@@ -274,6 +279,7 @@ class Runner:
             (cdir / "boot-error.log").write_text(str(exc) + "\n")
             return
         run.result.boot = PASS
+        run.result.reboots = [str(x) for x in res.stale_int3]
         (cdir / "guest.log").write_text(res.output)
         run.logs["tests"] = str(cdir / "guest.log")
         run.checks += tap.results(res.output.splitlines())

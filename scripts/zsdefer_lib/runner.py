@@ -60,6 +60,9 @@ class RunResult:
     accel: str
     output: str
     host: Optional[hostload.HostLoad] = None  # what the host gave the boot
+    # The console logs of earlier boots of this run that met QEMU's stale
+    # int3 trap (qemu.stale_int3) and were booted again; empty for most.
+    stale_int3: List[Path] = field(default_factory=list)
 
 
 _announced = False
@@ -159,28 +162,43 @@ def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
                              spec.initrd_extra)
     accel = qemu.choose_accel(spec.accel, spec.arch)
     _announce(accel)
-    rc, out, silent, host = _boot(spec, accel, initrd)
-    if silent and accel == "kvm" and spec.accel == "auto":
-        qemu.record_kvm(False)
-        say("qemu: KVM opens but the guest printed nothing; falling back to TCG")
-        accel = "tcg"
-        rc, out, silent, host = _boot(spec, accel, initrd)
-    elif accel == "kvm" and not silent:
-        qemu.record_kvm(True)
     console = spec.workdir / "console.log"
-    if silent:
-        raise ZsdError(f"the guest printed nothing ({accel}); console log: "
-                       f"{console}, qemu: {spec.workdir / 'qemu-stderr.log'}",
-                       EXIT_NO_OUTPUT)
+    retried: List[Path] = []
+    while True:
+        rc, out, silent, host = _boot(spec, accel, initrd)
+        if silent and accel == "kvm" and spec.accel == "auto":
+            qemu.record_kvm(False)
+            say("qemu: KVM opens but the guest printed nothing; falling back to TCG")
+            accel = "tcg"
+            rc, out, silent, host = _boot(spec, accel, initrd)
+        elif accel == "kvm" and not silent:
+            qemu.record_kvm(True)
+        if silent:
+            raise ZsdError(f"the guest printed nothing ({accel}); console log: "
+                           f"{console}, qemu: {spec.workdir / 'qemu-stderr.log'}",
+                           EXIT_NO_OUTPUT)
+        log = console.read_text(errors="replace")
+        trap = (qemu.stale_int3(log) if qemu.mttcg(accel, spec.cpus, spec.arch)
+                else None)
+        if trap is None or len(retried) == qemu.STALE_INT3_RETRIES:
+            break
+        kept = console.with_name(f"console-stale-int3-{len(retried) + 1}.log")
+        console.rename(kept)
+        retried.append(kept)
+        say(f"qemu: the guest ran an int3 no longer in memory ({trap}), QEMU's "
+            f"multi-threaded TCG trap (results/issue14-int3/); log kept in {kept}; "
+            f"booting again ({len(retried)} of {qemu.STALE_INT3_RETRIES})")
     _unpack_results(spec.workdir, results)
     for scratch in ("results.img", "swap.img", "initrd.cpio"):
         (spec.workdir / scratch).unlink(missing_ok=True)
-    log = console.read_text(errors="replace")
     (results / "console.log").write_text(log)
     marks = [m for m in map(EXIT_MARK.match, out.splitlines()) if m]
+    # Said with every failure below when the last boot met the trap too.
+    again = (f"\n  QEMU's stale int3 trap in all {len(retried) + 1} boots; the "
+             f"earlier logs: {', '.join(map(str, retried))}" if trap else "")
     if "Kernel panic" in log:
         line = next(x for x in log.splitlines() if "Kernel panic" in x)
-        raise ZsdError(f"guest kernel panicked: {line.strip()}\n  log: {console}",
+        raise ZsdError(f"guest kernel panicked: {line.strip()}\n  log: {console}{again}",
                        EXIT_GUEST_PANIC)
     if rc is None and not marks:
         raise ZsdError(f"guest timed out after {spec.timeout:.0f}s; log: {console}",
@@ -192,9 +210,9 @@ def run(spec: RunSpec, base_image: Path, results: Path) -> RunResult:
         bad = [x for x in log.splitlines() if BAD_LOG.search(x)]
         if bad:
             raise ZsdError("guest kernel log reports trouble:\n  "
-                           + "\n  ".join(bad[:10]) + f"\n  log: {console}")
+                           + "\n  ".join(bad[:10]) + f"\n  log: {console}{again}")
     return RunResult(status=status, results=results, console_log=console,
-                     accel=accel, output=out, host=host)
+                     accel=accel, output=out, host=host, stale_int3=retried)
 
 
 def host_disk_bytes(size: str) -> int:

@@ -157,6 +157,104 @@ class RunnerTest(unittest.TestCase):
                 runner._unpack_results(wd, wd / "out")
 
 
+INT3_LOGS = Path(__file__).resolve().parents[2] / "results" / "issue14-int3"
+
+
+class StaleInt3Test(unittest.TestCase):
+    """qemu.stale_int3() tells QEMU's multi-threaded TCG trap (an int3 run
+    after memory no longer held it) from a real int3, by the code dump."""
+
+    def test_the_traps_met_under_mttcg(self) -> None:
+        for name, where in [("boot-hrtimer-mttcg-console.log", "hrtimer_start_range_ns"),
+                            ("mttcg-console.log", "kfree"),
+                            ("kunit-disarm-mttcg-console.log", "zs_free")]:
+            log = (INT3_LOGS / name).read_text()
+            self.assertIn(where, log)
+            self.assertRegex(qemu.stale_int3(log) or "", r"Oops: int3", name)
+
+    def test_a_clean_boot_is_not_the_trap(self) -> None:
+        log = (INT3_LOGS / "kunit-disarm-icount-console.log").read_text()
+        self.assertIsNone(qemu.stale_int3(log))
+
+    def test_an_int3_still_in_memory_is_real(self) -> None:
+        log = (INT3_LOGS / "boot-hrtimer-mttcg-console.log").read_text()
+        self.assertIn(" 66 <90> ", log)
+        self.assertIsNone(qemu.stale_int3(log.replace(" 66 <90> ", " cc <90> ")))
+
+    def test_no_code_dump_no_verdict(self) -> None:
+        log = (INT3_LOGS / "boot-hrtimer-mttcg-console.log").read_text()
+        cut = "\n".join(x for x in log.splitlines() if "Code:" not in x)
+        self.assertIsNone(qemu.stale_int3(cut))
+
+    def test_only_x86_multi_threaded_tcg_with_several_vcpus(self) -> None:
+        self.assertTrue(qemu.mttcg("tcg", 2, "x86_64"))
+        self.assertFalse(qemu.mttcg("tcg", 1, "x86_64"))
+        self.assertFalse(qemu.mttcg("icount", 2, "x86_64"))
+        self.assertFalse(qemu.mttcg("kvm", 2, "x86_64"))
+        self.assertFalse(qemu.mttcg("tcg", 2, "arm64"))
+
+
+class StaleInt3RetryTest(unittest.TestCase):
+    """runner.run() boots again after the trap, at most
+    qemu.STALE_INT3_RETRIES times, and after nothing else. QEMU is replaced
+    by consoles written from the logs above: what is under test is the
+    runner's decision, not the guest."""
+
+    TRAP = (INT3_LOGS / "boot-hrtimer-mttcg-console.log").read_text()
+    CLEAN = (INT3_LOGS / "kunit-disarm-icount-console.log").read_text()
+
+    def run_with(self, consoles: list, accel: str = "tcg", cpus: int = 2):
+        from unittest import mock
+        boots = []
+
+        def fake_boot(spec, accel_, initrd):
+            log = consoles[len(boots)]
+            boots.append(log)
+            (spec.workdir / "console.log").write_text(log)
+            (spec.workdir / "results.img").write_bytes(b"")
+            out = "" if "Kernel panic" in log else "ok 1 - x\nZSDEFER-EXIT: 0\n"
+            return 0, out, False, None
+
+        with tempfile.TemporaryDirectory() as d, \
+                mock.patch.object(runner, "_boot", fake_boot), \
+                mock.patch.object(runner.image, "run_image", return_value=Path(d) / "i"), \
+                mock.patch.object(runner, "_announce"):
+            spec = runner.RunSpec(kernel=Path("/k"), command="true", workdir=Path(d) / "w",
+                                  cpus=cpus, accel=accel, strict_log=False)
+            try:
+                res = runner.run(spec, Path("/base"), Path(d) / "results")
+                kept = [x.read_text() for x in res.stale_int3]
+                return res.console_log.read_text(), kept, len(boots), None
+            except ZsdError as exc:
+                return None, [], len(boots), exc
+
+    def test_booted_again_after_the_trap(self) -> None:
+        console, kept, boots, exc = self.run_with([self.TRAP, self.CLEAN])
+        self.assertIsNone(exc)
+        self.assertEqual(boots, 2)
+        self.assertEqual(kept, [self.TRAP])  # the trapped boot's log is kept
+        self.assertEqual(console, self.CLEAN)
+
+    def test_gives_up_after_the_retries(self) -> None:
+        _, _, boots, exc = self.run_with([self.TRAP] * 5)
+        self.assertEqual(boots, 1 + qemu.STALE_INT3_RETRIES)
+        self.assertIsNotNone(exc)
+        self.assertEqual(exc.code, runner.EXIT_GUEST_PANIC)
+        self.assertIn(f"in all {boots} boots", str(exc))
+
+    def test_a_real_int3_fails_at_once(self) -> None:
+        real = self.TRAP.replace(" 66 <90> ", " cc <90> ")
+        _, _, boots, exc = self.run_with([real, self.CLEAN])
+        self.assertEqual(boots, 1)
+        self.assertIsNotNone(exc)
+
+    def test_not_retried_where_the_trap_cannot_be(self) -> None:
+        for accel, cpus in [("icount", 2), ("tcg", 1)]:
+            _, _, boots, exc = self.run_with([self.TRAP, self.CLEAN], accel, cpus)
+            self.assertEqual(boots, 1, (accel, cpus))
+            self.assertIsNotNone(exc)
+
+
 KTAP_LOG = """[    1.0] KTAP version 1
 [    1.0] 1..1
 [    1.1]     KTAP version 1

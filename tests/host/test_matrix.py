@@ -250,6 +250,13 @@ class TableTest(unittest.TestCase):
         self.assertIn("  log: /x/guest.log", got)
         self.assertIn("1 cells, 0 passed, 1 failed", got)
 
+    def test_a_cell_booted_again_says_so(self) -> None:
+        """A pass after QEMU's stale int3 trap still names the boot thrown away."""
+        r = CellResult("mode-llist", "x86_64", "gcc-12", "PASS", "PASS", "PASS", 116, 0, 50,
+                       reboots=["/x/boot/console-stale-int3-1.log"])
+        self.assertTrue(r.ok)
+        self.assertIn("\n  booted again after QEMU's stale int3 (results/issue14-int3/): "
+                      "/x/boot/console-stale-int3-1.log\n", matrix.render_table([r], []))
 
     def test_known_failures_are_todo_until_they_pass(self) -> None:
         notes: list = []
