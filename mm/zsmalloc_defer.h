@@ -58,8 +58,9 @@ struct zs_defer_list {
  *	Called at the top of zs_free() with preemption disabled, which is
  *	also the RCU read-side critical section a switch waits for.
  * @push: optional, takes a zsmalloc user's whole free (zs_free_cb_push(),
- *	for policies that run the users' free paths); returns true if it
- *	took it. Called with preemption disabled, like @free_handle.
+ *	for policies that run the users' free paths) of @size bytes;
+ *	returns true if it took it. Called with preemption disabled, like
+ *	@free_handle.
  * @list: for a mode that defers the teardown of emptied zspages through
  *	one list for every CPU (llist): that list.
  * @pcpu_lists: for such a mode with one list per CPU (pcpu): the lists;
@@ -97,7 +98,8 @@ struct zs_defer_ops {
 	int (*enable)(void);
 	void (*disable)(void);
 	bool (*free_handle)(struct zs_pool *pool, unsigned long handle);
-	bool (*push)(struct zs_free_cb *cb, unsigned long val);
+	bool (*push)(struct zs_free_cb *cb, unsigned long val,
+		     unsigned int size);
 	struct zs_defer_list *list;
 	struct zs_defer_list __percpu *pcpu_lists;
 	unsigned long (*drain)(struct zs_pool *pool);

@@ -22,10 +22,12 @@
  * grows the pool by one, with GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC
  * (zs_free() may run in atomic context and in reclaim: a free must neither
  * wait nor take memory from the reserves reclaim runs on), up to
- * zs_hbuf_pool_pages. That bound is set at boot to the pages that the
- * default pending_limit's entries fill, plus the reserve: no more full
- * buffers could be queued. A failed allocation is not retried before the
- * next jiffy, so frees that fall back do not each run the allocator.
+ * zs_hbuf_pool_pages. That bound is set at boot to the default
+ * pending_limit plus the reserve: every closed buffer counts its own page
+ * against pending_limit (see Counting), so no more could be queued; it
+ * is pending_limit that bounds a burst. A failed allocation is not
+ * retried before the next jiffy, so frees that fall back do not each run
+ * the allocator.
  * Pages above the reserve go back once the pool has not grown for
  * ZS_HBUF_SHRINK_DELAY (zs_hbuf_shrink_dwork), and sooner when reclaim
  * finds deferred frees to take (reclaim_hbuf).
@@ -67,12 +69,18 @@
  * Counting, per entry: deferred when an entry enters a buffer, drained
  * when it is freed, fallbacks for entries freed synchronously, pending
  * (via ->pending) for entries in buffers and not yet freed. pending_pages
- * counts the entries of closed buffers (queued or being drained) as one
- * page each, and pending_limit is compared with it: an entry keeps at most
- * one object alive, and zsmalloc's largest object is a page. (The zspage
- * it sits in stays allocated with it, as it would for a live neighbour.)
- * Counting buffer pages instead would let one page of buffer pin 254
- * objects. drain_runs counts buffers drained.
+ * counts what closed buffers (queued or being drained) hold back, and
+ * pending_limit is compared with it: each its own page plus the bytes of
+ * its entries' objects, rounded up to pages (zs_hbuf_pages()). A user's
+ * entry (hbuf-cb) counts the size the user gave, the object's; an hbuf
+ * handle counts a page, zsmalloc's largest object, since its class is
+ * only looked up, under the pool's migrate_lock, by the drain. (The
+ * zspage an object sits in stays allocated with it, as it would for a
+ * live neighbour.) Counting only buffer pages would let one page of
+ * buffer pin 254 objects; counting every entry as a page made 4 processes
+ * unmapping 256 MB of ~3.7:1 data each in a 3 GB guest fall back on 5% of
+ * hbuf-cb's frees with a tenth of RAM pending (results/issue17-pool/).
+ * drain_runs counts buffers drained.
  */
 
 #include <linux/kobject.h>
@@ -100,6 +108,7 @@ struct zs_hbuf {
 	struct list_head node;	/* on zs_hbuf_free_list or zs_hbuf_queue */
 	const char *mode;	/* the mode that filled it, for tracing */
 	unsigned int nr;
+	unsigned int bytes;	/* held back by its entries: zs_hbuf_pages() */
 	struct zs_hbuf_ent ent[];
 };
 
@@ -180,8 +189,10 @@ static struct zs_hbuf *zs_hbuf_get(void)
 		WRITE_ONCE(zs_hbuf_nr_free, zs_hbuf_nr_free - 1);
 	}
 	spin_unlock(&zs_hbuf_lock);
-	if (buf)
+	if (buf) {
 		buf->nr = 0;
+		buf->bytes = 0;
+	}
 	return buf;
 }
 
@@ -268,6 +279,7 @@ static struct zs_hbuf *zs_hbuf_grow(void)
 		return NULL;
 	}
 	buf->nr = 0;
+	buf->bytes = 0;
 	if (!READ_ONCE(zs_hbuf_grew))
 		WRITE_ONCE(zs_hbuf_grew, true);
 	if (!delayed_work_pending(&zs_hbuf_shrink_dwork))
@@ -326,10 +338,19 @@ static void zs_hbuf_pending_pages_add(long nr)
 	zs_defer_count_add(0, nr);
 }
 
-/* Count @buf, which left its CPU, as closed: its entries, a page each */
+/*
+ * What a closed @buf counts against pending_limit, in pages: its own and
+ * the bytes its entries hold back. Fixed once it left its CPU.
+ */
+static unsigned long zs_hbuf_pages(const struct zs_hbuf *buf)
+{
+	return 1 + DIV_ROUND_UP(buf->bytes, PAGE_SIZE);
+}
+
+/* Count @buf, which left its CPU, as closed */
 static void zs_hbuf_account_close(struct zs_hbuf *buf)
 {
-	zs_hbuf_pending_pages_add(buf->nr);
+	zs_hbuf_pending_pages_add(zs_hbuf_pages(buf));
 	trace_zs_defer_enqueue(buf->mode, buf->nr, 0);
 }
 
@@ -367,7 +388,7 @@ static struct zs_hbuf *zs_hbuf_swap(const struct zs_defer_ops *ops,
 	struct zs_hbuf **cur = this_cpu_ptr(&zs_hbuf_cur);
 	struct zs_hbuf *fresh;
 
-	if (buf && zs_defer_read_pending_pages() + buf->nr >
+	if (buf && zs_defer_read_pending_pages() + zs_hbuf_pages(buf) >
 		   READ_ONCE(zs_defer_pending_limit)) {
 		*why = "pending_limit";
 		return NULL;
@@ -394,11 +415,12 @@ static struct zs_hbuf *zs_hbuf_swap(const struct zs_defer_ops *ops,
 }
 
 /*
- * Append (@owner, @val) to this CPU's buffer for @ops. Preemption disabled
+ * Append (@owner, @val), whose free gives back @size bytes (at most a
+ * page), to this CPU's buffer for @ops. Preemption disabled
  * (->free_handle, ->push). Returns false if the caller must free now.
  */
 static bool zs_hbuf_add(const struct zs_defer_ops *ops, unsigned long owner,
-			unsigned long val)
+			unsigned long val, unsigned int size)
 {
 	struct zs_hbuf *buf = __this_cpu_read(zs_hbuf_cur);
 	const char *why;
@@ -416,6 +438,7 @@ static bool zs_hbuf_add(const struct zs_defer_ops *ops, unsigned long owner,
 	buf->ent[nr].owner = owner;
 	buf->ent[nr].val = val;
 	buf->nr = nr + 1;
+	buf->bytes += min_t(unsigned int, size, PAGE_SIZE);
 	__this_cpu_inc(zs_hbuf_nr_pending);
 	zs_defer_stat_add(ZS_DEFER_DEFERRED, 1);
 	/* Hand a full buffer to the worker now rather than at the next free */
@@ -579,10 +602,14 @@ static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr,
 	}
 }
 
-/* ->free_handle: called by zs_free() with preemption disabled */
+/*
+ * ->free_handle: called by zs_free() with preemption disabled. The size
+ * is a page: the class is not known before the drain looks it up.
+ */
 static bool free_handle_hbuf(struct zs_pool *pool, unsigned long handle)
 {
-	return zs_hbuf_add(&hbuf_defer_ops, (unsigned long)pool, handle);
+	return zs_hbuf_add(&hbuf_defer_ops, (unsigned long)pool, handle,
+			   PAGE_SIZE);
 }
 #else
 static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr,
@@ -613,7 +640,7 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 	zs_defer_stat_add(ZS_DEFER_DRAINED, nr);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
 	zs_defer_stat_add(ZS_DEFER_DRAIN_TIME_NS, ns);
-	zs_hbuf_pending_pages_add(-(long)nr);
+	zs_hbuf_pending_pages_add(-(long)zs_hbuf_pages(buf));
 	trace_zs_defer_drain_end(buf->mode, nr, ns);
 	zs_hbuf_put(buf);
 	return nr;
@@ -773,13 +800,14 @@ static int init_hbuf(void)
 		return 0;
 
 	/*
-	 * The bound: the pages that pending_limit's entries fill (more
-	 * could never be queued), plus the reserve, e.g. 756 pages (3 MB)
-	 * in a 3 GB guest with 2 CPUs. Only a burst allocates above the
+	 * The bound: pending_limit, which counts every closed buffer's own
+	 * page (more could never be queued), plus the reserve. hbuf's
+	 * handles count a page each, so its buffers stop at 1/255 of it
+	 * (about 750 pages, 3 MB, in a 3 GB guest); hbuf-cb's buffers of
+	 * 300-byte objects at 1/20. Only a burst allocates above the
 	 * reserve, and only for as long as it lasts.
 	 */
-	zs_hbuf_pool_pages = DIV_ROUND_UP(zs_defer_pending_limit,
-					  ZS_HBUF_SLOTS) + 2 * cpus;
+	zs_hbuf_pool_pages = zs_defer_pending_limit + 2 * cpus;
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"mm/zsmalloc/defer_hbuf:dead",

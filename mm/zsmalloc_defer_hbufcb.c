@@ -30,6 +30,11 @@
  * and written-back slots (whose free gives a backing-device block back)
  * are freed synchronously.
  *
+ * Each push gives the bytes its free returns to zsmalloc (zram: the
+ * slot's compressed size; zswap: the entry's length), and pending_limit
+ * counts the entries of a closed buffer by them: a free of a page that
+ * compressed 13:1 holds back a thirteenth of a page, not a page.
+ *
  * The callbacks run with no zsmalloc lock held; they call zs_free(), which
  * then frees synchronously (this mode defers no handles itself).
  */
@@ -57,14 +62,16 @@ static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
 }
 
 /* ->push: called by zs_free_cb_push() with preemption disabled */
-static bool push_hbufcb(struct zs_free_cb *cb, unsigned long val)
+static bool push_hbufcb(struct zs_free_cb *cb, unsigned long val,
+			unsigned int size)
 {
 	return zs_hbuf_add(&hbufcb_defer_ops, (unsigned long)cb | ZS_HBUF_CB,
-			   val);
+			   val, size);
 }
 
 /* zs_free_cb_push() once zs_free_cb_active is armed */
-bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
+bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val,
+		       unsigned int size)
 {
 	const struct zs_defer_ops *ops;
 	bool taken = false;
@@ -76,7 +83,7 @@ bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
 	preempt_disable();
 	ops = rcu_dereference_sched(zs_defer_cur);
 	if (ops->push)
-		taken = ops->push(cb, val);
+		taken = ops->push(cb, val, size);
 	preempt_enable();
 	return taken;
 }

@@ -43,10 +43,14 @@ static struct zs_defer_test_user zs_defer_test_user = {
 	.cb.free = zs_defer_test_user_free,
 };
 
-/* Free @handle as a user does: offered to the mode first (hbuf-cb) */
+/*
+ * Free @handle as a user does: offered to the mode first (hbuf-cb), as a
+ * page, what an object may be at most, so that the limits count a user's
+ * entry as they count a handle of hbuf's
+ */
 static void zs_defer_test_free(struct zs_pool *pool, unsigned long handle)
 {
-	if (!zs_free_cb_push(&zs_defer_test_user.cb, handle))
+	if (!zs_free_cb_push(&zs_defer_test_user.cb, handle, PAGE_SIZE))
 		zs_free(pool, handle);
 }
 
@@ -774,9 +778,9 @@ static void zs_defer_test_hbuf_flush_busy(struct kunit *test)
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 /*
- * pending_limit bounds what the buffers pin: their entries, a page each
- * (an object is at most a page), not their own pages, one of which holds
- * ZS_HBUF_SLOTS handles.
+ * pending_limit bounds what the buffers pin: hbuf's handles, a page each
+ * (an object is at most a page), besides their own pages, one of which
+ * holds ZS_HBUF_SLOTS handles.
  */
 static void zs_defer_test_hbuf_limit(struct kunit *test)
 {
@@ -803,6 +807,59 @@ static void zs_defer_test_hbuf_limit(struct kunit *test)
 
 	WRITE_ONCE(zs_defer_pending_limit, limit);
 	zs_hbuf_resize(pages);
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+/*
+ * pending_limit counts a user's entries by the sizes the user gave: a
+ * closed buffer of 300-byte objects counts its own page and its entries'
+ * bytes in pages (20 pages with 4 KB pages, not 255), so three of them
+ * pass a limit of two buffers' worth of page-sized entries, where
+ * counting each entry as a page made the third fall back.
+ */
+static void zs_defer_test_hbufcb_bytes(struct kunit *test)
+{
+	const unsigned int nr = 3 * ZS_HBUF_SLOTS, size = 300;
+	unsigned long limit = READ_ONCE(zs_defer_pending_limit);
+	unsigned long per_buf = 1 + DIV_ROUND_UP(ZS_HBUF_SLOTS * size,
+						 PAGE_SIZE);
+	unsigned long *handles;
+	struct zs_pool *pool;
+	unsigned int i, taken = 0;
+	u64 fallbacks;
+
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbufcb_defer_ops), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	zs_defer_test_user_pool(pool);
+	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, size, i);
+
+	zs_defer_test_settle(test, NULL);
+	WRITE_ONCE(zs_defer_pending_limit, 2 * ZS_HBUF_SLOTS);
+	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	/* One CPU's buffer: each fills and is closed at ZS_HBUF_SLOTS */
+	migrate_disable();
+	for (i = 0; i < nr; i++) {
+		if (zs_free_cb_push(&zs_defer_test_user.cb, handles[i], size))
+			taken++;
+		else
+			zs_free(pool, handles[i]);
+	}
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, taken, nr);
+	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
+			fallbacks);
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending_pages(), 3 * per_buf);
+
+	WRITE_ONCE(zs_defer_pending_limit, limit);
 	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);
 	zs_destroy_pool(pool);
@@ -1084,6 +1141,9 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_SLOW(zs_defer_test_hbuf_grow),
 	KUNIT_CASE(zs_defer_test_hbuf_flush_busy),
 	KUNIT_CASE(zs_defer_test_hbuf_limit),
+#endif
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+	KUNIT_CASE(zs_defer_test_hbufcb_bytes),
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
 #ifdef CONFIG_HOTPLUG_CPU

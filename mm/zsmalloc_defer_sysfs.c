@@ -20,15 +20,17 @@
  *
  * hbuf counts handles, not zspages: deferred, drained, pending and
  * fallbacks count zs_free() calls (fallback reasons: no_buffer, the pool
- * was empty; pending_limit). pending_pages counts its handle buffer pages
- * that left their CPU and are not drained yet, and pending_limit caps
- * those; drain_runs counts buffers drained. Its pool keeps two pages per
- * CPU and grows during a burst up to hbuf_pool_pages, by default the pages
- * pending_limit's entries fill plus two per CPU.
+ * was empty; pending_limit). pending_pages counts what its handle buffers
+ * that left their CPU and are not drained yet hold back: each buffer's
+ * page and a page per handle (an object is at most a page); pending_limit
+ * caps that; drain_runs counts buffers drained. Its pool keeps two pages
+ * per CPU and grows during a burst up to hbuf_pool_pages, by default
+ * pending_limit plus two per CPU.
  *
  * hbuf-cb shares hbuf's buffers and pool (hbuf_pool_pages) and counts its
  * users' frees (zram slot frees, zswap entry frees) as hbuf counts
- * handles. Its own counter:
+ * handles, in pending_pages by the bytes each free gives back (the
+ * compressed size) rather than a page each. Its own counter:
  * stale	ro	users' deferred frees that found nothing left to free
  *			(zram: the slot was written again before the free ran)
  */

@@ -75,14 +75,9 @@ static inline bool zs_free_cb_available(void)
 }
 
 DECLARE_STATIC_KEY_FALSE(zs_free_cb_active);
-bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val);
+bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val,
+		       unsigned int size);
 
-/*
- * Returns true if @val was taken and @cb->free(@cb, @val) will run later,
- * false if the caller must free now. Any context that may call zs_free();
- * the values are stored without a lock, with preemption disabled. Until a
- * policy that takes users' frees is first chosen, a patched-out jump.
- */
 /*
  * Whether zs_free_cb_push() may take a value at all: false until a policy
  * that takes users' frees was first chosen (a patched-out jump). A user
@@ -93,11 +88,27 @@ static inline bool zs_free_cb_armed(void)
 	return static_branch_unlikely(&zs_free_cb_active);
 }
 
-static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
+/**
+ * zs_free_cb_push - offer a free to the active zsmalloc free policy
+ * @cb: the user's callback, set up with zs_free_cb_init()
+ * @val: what @cb->free() will be called with
+ * @size: the bytes of zsmalloc memory the free gives back (the object's
+ *	size, at most a page): pending frees count against pending_limit
+ *	by it, so a free of a well-compressed page holds back little
+ *
+ * Any context that may call zs_free(); the value is stored without a
+ * lock, with preemption disabled. Until a policy that takes users' frees
+ * is first chosen, a patched-out jump.
+ *
+ * Return: true if @val was taken and @cb->free(@cb, @val) will run later,
+ * false if the caller must free now.
+ */
+static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val,
+				   unsigned int size)
 {
 	if (!zs_free_cb_armed())
 		return false;
-	return __zs_free_cb_push(cb, val);
+	return __zs_free_cb_push(cb, val, size);
 }
 
 /* Returns once every @val pushed for @cb before the call was freed. Sleeps. */
@@ -115,7 +126,8 @@ static inline bool zs_free_cb_armed(void)
 	return false;
 }
 
-static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val)
+static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val,
+				   unsigned int size)
 {
 	return false;
 }
