@@ -3,7 +3,7 @@
 ZSDEFER ?= /usr/bin/python3 scripts/zsdefer
 VARIANT ?= default
 
-.PHONY: all deps bench bench-lockfix bench-arm64 check check-host peer build image matrix matrix-ci shellcheck help
+.PHONY: all deps bench bench-arm64 check check-host peer build image matrix matrix-ci shellcheck help
 
 all: help
 
@@ -13,14 +13,12 @@ help:
 deps:
 	$(ZSDEFER) deps
 
+# The main job: every mode, alone and on top of the zs_free() lock fixes
+# (issue #12: the unpatched, lockfix, default and lockfix-modes kernels),
+# zram munmap at the thread's 1, 2 and 4 processes, zswap, swapio, the
+# ceilings; it ends with the summary and the parts table.
 bench: deps
-	$(ZSDEFER) bench --ceilings
-
-# The zs_free() lock fixes beside the free modes (issue #12): zram munmap at
-# 1, 2 and 4 processes on the unpatched, lockfix, default and lockfix-modes
-# kernels, the ceilings, and the parts table after the summary.
-bench-lockfix: deps
-	$(ZSDEFER) bench --lockfix --ceilings --swap zram --workloads munmap --procs 1,2,4
+	$(ZSDEFER) bench --lockfix --ceilings --procs 1,2,4
 
 # The main job's zram munmap on an arm64 guest (QEMU's virt board under
 # TCG), every kernel cross-built, with its own ceilings; PAGES=16k for 16K

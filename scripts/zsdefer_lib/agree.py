@@ -9,10 +9,9 @@ faster (Welch p < 0.05 and median speedup above 1), `-` significantly
 slower, `=` neither. The runs agree on a row when the verdicts are equal.
 """
 
-import statistics
 from typing import Dict, List, Tuple
 
-from . import compare, report, results, summary, workloads
+from . import report, results, summary, workloads
 from .results import Point, Record
 
 Verdicts = Dict[Tuple[Point, str], Tuple[float, str]]
@@ -28,9 +27,7 @@ def verdicts(records: List[Record]) -> Verdicts:
             base = summary.base_of(mode)
             if mode in summary.SKIP or base not in cols or not mine:
                 continue
-            sp = statistics.median(cols[base]) / statistics.median(mine)
-            sig = compare.significant(cols[base], mine)
-            out[(point, mode)] = (sp, ("+" if sp > 1 else "-") if sig else "=")
+            out[(point, mode)] = summary.verdict(cols[base], mine)
     return out
 
 
@@ -53,7 +50,7 @@ def table(first: List[Record], second: List[Record]) -> Tuple[str, int, int]:
         last = point
         lines.append(f"{name:<30}{mode:<{width}}{sa:>8.2f}x{va}{sb:>8.2f}x{vb}  "
                      f"{'yes' if same else 'NO'}")
-    head = [f"agreement: each mode against sync in its own run's boots (+ significantly "
+    head = ["agreement: each mode against sync in its own run's boots (+ significantly "
             "faster,", "  - slower, = neither; Welch p < 0.05, median speedups): "
             f"{agree} of {len(common)} rows agree"]
     return "\n".join(head + lines) + "\n", agree, len(common)

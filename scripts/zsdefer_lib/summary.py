@@ -13,10 +13,12 @@ Columns (medians unless said):
 - CPU: change of all CPUs' busy time, workers included (+ is more CPU).
 - at once: the share of the mode's frees it did synchronously (no buffer
   page, pending limit), from the guest's counters.
-With --lockfix, rows for the lock fixes, each against its own base
-(base_of(): a mode on top of them against sync+lockfix in the same boot);
-the parts table (parts.py) follows the summary where the run measured
-parts.
+With --lockfix, a row for the lock fixes (lockfix against unpatched)
+and, beside each row, the same design on top of them (+lockfix: munmap,
+CPU, at once), each against its own base (base_of(): a mode on top of
+them against sync+lockfix in the same boot, sync+lockfix against sync),
+so that a point stays one row per design; the parts table (parts.py)
+follows the summary where the run measured parts.
 """
 
 import math
@@ -28,13 +30,19 @@ from .results import Point, Record
 
 BASELINE = "sync"
 SKIP = (BASELINE, report.UNPATCHED)
+SYNC_LOCKFIX = BASELINE + report.LOCKFIX_SUFFIX
 POINT_W = 30
-MODE_W = 9  # wider where a mode+lockfix column needs it
+MODE_W = 9
+# The group of columns of a design on its own (against sync), and the one
+# of the same design on top of the lock fixes (bench --lockfix).
+ALONE_W = 54
+FIXED_W = 26
 
 
-def head(mode_w: int = MODE_W) -> str:
-    return (f"{'point':<{POINT_W}}{'mode':<{mode_w}}{'munmap':>7}  {'95% interval':<14}"
-            f"{'share':>6}{'release':>9}{'CPU':>7}{'at once':>9}")
+def head(lockfix: bool = False) -> str:
+    return (f"{'point':<{POINT_W}}{'mode':<{MODE_W}}{'munmap':>7}  {'95% interval':<14}"
+            f"{'share':>6}{'release':>9}{'CPU':>7}{'at once':>9}"
+            + (f"{'+lockfix':>9} {'CPU':>7}{'at once':>9}" if lockfix else ""))
 
 
 def speedup_interval(sync: Sequence[float], mode: Sequence[float]
@@ -47,6 +55,15 @@ def speedup_interval(sync: Sequence[float], mode: Sequence[float]
     if math.isinf(lo) or base + lo <= 0:
         return (math.nan, math.nan)
     return (base / (base + hi), base / (base + lo))
+
+
+def verdict(base: Sequence[float], mine: Sequence[float]) -> Tuple[float, str]:
+    """(speedup, verdict) of samples @mine against @base (times, ms): the
+    speedup is median(base) / median(mine); the verdict '+' when Welch's
+    test says significant (p < 0.05) and the speedup is above 1, '-' when
+    significant and not, '=' otherwise."""
+    sp = statistics.median(base) / statistics.median(mine)
+    return sp, ("+" if sp > 1 else "-") if compare.significant(base, mine) else "="
 
 
 def point_name(point: Point) -> str:
@@ -65,41 +82,87 @@ def base_of(mode: str) -> str:
     mode; with the lock fixes (bench --lockfix), sync+lockfix in the same
     boot for a mode on top of them, sync for sync+lockfix (the lock fixes
     on our kernel) and unpatched for lockfix (on the unpatched one)."""
-    sync_lf = BASELINE + report.LOCKFIX_SUFFIX
     if mode == report.LOCKFIX:
         return report.UNPATCHED
-    if mode == sync_lf:
+    if mode == SYNC_LOCKFIX:
         return BASELINE
-    return sync_lf if mode.endswith(report.LOCKFIX_SUFFIX) else BASELINE
+    return SYNC_LOCKFIX if mode.endswith(report.LOCKFIX_SUFFIX) else BASELINE
 
 
-def row(name: str, mode: str, cols: Dict[str, Dict[str, List[float]]],
-        ceiling: Optional[float], at_once: Optional[float], mode_w: int = MODE_W) -> str:
-    """One line: @cols maps each metric key (munmap_ms, release_ms, cpu_ms)
-    to {mode: samples}, the base_of() @mode included."""
-    base = base_of(mode)
+def fixed_of(design: str) -> str:
+    """The column of @design on top of the lock fixes: mode+lockfix for a
+    mode, and sync+lockfix (the lock fixes on our kernel) for lockfix."""
+    return SYNC_LOCKFIX if design == report.LOCKFIX else design + report.LOCKFIX_SUFFIX
+
+
+def _measured(cols: Dict[str, Dict[str, List[float]]], mode: str) -> bool:
     mu = cols["munmap_ms"]
-    sync, mine = mu[base], mu[mode]
-    sp = statistics.median(sync) / statistics.median(mine)
-    star = "*" if compare.significant(sync, mine) else " "
-    lo, hi = speedup_interval(sync, mine)
+    return bool(mu.get(mode)) and bool(mu.get(base_of(mode)))
+
+
+def _ratio(cols: Dict[str, Dict[str, List[float]]], key: str, mode: str) -> str:
+    """base / mode of @key's medians as '1.23x', '-' where either is missing."""
+    c, base = cols.get(key, {}), base_of(mode)
+    return (f"{statistics.median(c[base]) / statistics.median(c[mode]):.2f}x"
+            if c.get(base) and c.get(mode) else "-")
+
+
+def _cpu(cols: Dict[str, Dict[str, List[float]]], mode: str) -> str:
+    c, base = cols.get("cpu_ms", {}), base_of(mode)
+    return (_percent(100 * (statistics.median(c[mode]) / statistics.median(c[base]) - 1))
+            if c.get(base) and c.get(mode) else "-")
+
+
+def _munmap(cols: Dict[str, Dict[str, List[float]]], mode: str) -> str:
+    """'1.23x*' (significant) or '1.23x ' against base_of(@mode)."""
+    sp, v = verdict(cols["munmap_ms"][base_of(mode)], cols["munmap_ms"][mode])
+    return f"{sp:>6.2f}x{'*' if v != '=' else ' '}"
+
+
+def _at_once(at_once: Optional[float]) -> str:
+    return f"{at_once:.1f}%" if at_once is not None else "-"
+
+
+def alone(cols: Dict[str, Dict[str, List[float]]], mode: str,
+          ceiling: Optional[float], at_once: Optional[float]) -> str:
+    """The columns of @mode against base_of(@mode), ALONE_W wide: @cols
+    maps each metric key (munmap_ms, release_ms, cpu_ms) to {mode:
+    samples}; dashes where @mode was not measured."""
+    if not _measured(cols, mode):
+        return f"{'-':>6}  {'-':<14}{'-':>6}{'-':>9}{'-':>7}{'-':>9}"
+    mu = cols["munmap_ms"]
+    lo, hi = speedup_interval(mu[base_of(mode)], mu[mode])
     ci = f"[{lo:.2f}, {hi:.2f}]" if not math.isnan(lo) else "-"
-    share = ceilings.share(sp, ceiling) if ceiling else None
-    rel = cols.get("release_ms", {})
-    rel_s = (f"{statistics.median(rel[base]) / statistics.median(rel[mode]):.2f}x"
-             if rel.get(base) and rel.get(mode) else "-")
-    cpu = cols.get("cpu_ms", {})
-    cpu_s = (_percent(100 * (statistics.median(cpu[mode]) / statistics.median(cpu[base])
-                             - 1)) if cpu.get(base) and cpu.get(mode) else "-")
-    return (f"{name:<{POINT_W}}{mode:<{mode_w}}{sp:>6.2f}x{star} {ci:<14}"
+    share = (ceilings.share(statistics.median(mu[base_of(mode)]) / statistics.median(mu[mode]),
+                            ceiling) if ceiling else None)
+    return (f"{_munmap(cols, mode)} {ci:<14}"
             f"{(f'{100 * share:.0f}%' if share is not None else '-'):>6}"
-            f"{rel_s:>9}{cpu_s:>7}"
-            f"{(f'{at_once:.1f}%' if at_once is not None else '-'):>9}")
+            f"{_ratio(cols, 'release_ms', mode):>9}{_cpu(cols, mode):>7}{_at_once(at_once):>9}")
+
+
+def fixed(cols: Dict[str, Dict[str, List[float]]], mode: str,
+          at_once: Optional[float]) -> str:
+    """The short columns (munmap, CPU, at once) of @mode, a column on top of
+    the lock fixes, against base_of(@mode); FIXED_W wide."""
+    if not _measured(cols, mode):
+        return f"{'-':>8}{'-':>7}{'-':>9}".rjust(FIXED_W)
+    return f"  {_munmap(cols, mode)}{_cpu(cols, mode):>7}{_at_once(at_once):>9}"
+
+
+def designs(modes: Sequence[str]) -> List[str]:
+    """The rows of a point, in table order: lockfix first where the run has
+    the lock fixes, then each deferring mode, alone or on top of them."""
+    out = {m[:-len(report.LOCKFIX_SUFFIX)] if m.endswith(report.LOCKFIX_SUFFIX) else m
+           for m in modes}
+    if SYNC_LOCKFIX in modes:
+        out.add(report.LOCKFIX)
+    return sorted((m for m in out if m not in SKIP), key=report.mode_key)
 
 
 def summary(records: List[Record]) -> str:
-    """The summary of every munmap data point with sync and another mode;
-    '' when there is none."""
+    """The summary of every munmap data point with sync and another mode,
+    one row per design; with the lock fixes, their columns beside; '' when
+    there is none."""
     main = [r for r in report.main_records(records) if workloads.of(r) is workloads.MUNMAP]
     w = workloads.MUNMAP
     by_metric = {m.key: results.group(main, m.key, w.point) for m in w.metrics}
@@ -107,28 +170,29 @@ def summary(records: List[Record]) -> str:
     recs_at: Dict[Point, List[Record]] = {}
     for r in main:
         recs_at.setdefault(tuple(r.get(f) for f in w.point), []).append(r)
+    lockfix = any(str(r["mode"]).endswith(report.LOCKFIX_SUFFIX) for r in main)
     lines: List[str] = []
-    mode_w = max([MODE_W] + [len(str(r["mode"])) + 1 for r in main])
     for point in sorted(by_metric["munmap_ms"]):
         cols = {k: v.get(point, {}) for k, v in by_metric.items()}
-        modes = [m for m in report.ordered(cols["munmap_ms"])
-                 if m not in SKIP and base_of(m) in cols["munmap_ms"]]
-        if BASELINE not in cols["munmap_ms"] or not modes:
-            continue
         shares = report.at_once(recs_at[point])
-        for i, m in enumerate(modes):
-            lines.append(row(point_name(point) if i == 0 else "", m, cols,
-                             ceil.get(point, {}).get(m), shares.get(m), mode_w))
+        rows = [d for d in designs(list(cols["munmap_ms"]))
+                if _measured(cols, d) or (lockfix and _measured(cols, fixed_of(d)))]
+        for i, d in enumerate(rows):
+            line = (f"{point_name(point) if i == 0 else '':<{POINT_W}}{d:<{MODE_W}}"
+                    + alone(cols, d, ceil.get(point, {}).get(d), shares.get(d)))
+            if lockfix:
+                line += fixed(cols, fixed_of(d), shares.get(fixed_of(d)))
+            lines.append(line.rstrip())
     if not lines:
         return ""
     text = "\n".join(["summary: munmap against sync in the same boots (medians; * significant,",
                       "  Welch p < 0.05); share = (speedup - 1) / (ceiling - 1), ceiling on the "
                       "probe kernel;", "  CPU: all CPUs' time, workers included; at once: "
                       "frees done synchronously"]
-                     + (["  lock fixes: lockfix against unpatched, sync+lockfix against sync "
-                         "(other boots);", "  mode+lockfix against sync+lockfix in the same "
-                         "boot: what a design adds to them"]
-                        if any(str(m).endswith(report.LOCKFIX_SUFFIX) or m == report.LOCKFIX
-                               for m in {r["mode"] for r in main}) else [])
-                     + [head(mode_w)] + lines)
+                     + (["  lockfix row: lockfix against unpatched (other boots); +lockfix "
+                         "columns: the mode", "  on top of the lock fixes against sync+lockfix "
+                         "in the same boot (what a design adds to", "  them), and on the "
+                         "lockfix row sync+lockfix against sync (other boots)"]
+                        if lockfix else [])
+                     + [head(lockfix)] + lines)
     return text

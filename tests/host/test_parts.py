@@ -75,21 +75,38 @@ class PartsTest(unittest.TestCase):
     def test_summary_rows_fit(self) -> None:
         text = summary.summary(MAIN + PROBES)
         lines = text.splitlines()
-        self.assertIn("  mode+lockfix against sync+lockfix in the same boot: what a "
-                      "design adds to them", lines)
-        row = next(x for x in lines if " llist+lockfix " in x)
-        # the mode column widens to the longest name: the numbers stay aligned
+        self.assertIn("  lockfix row: lockfix against unpatched (other boots); +lockfix "
+                      "columns: the mode", lines)
         head = next(x for x in lines if x.startswith("point"))
-        speedup = re.search(r"\d\.\d\dx", row)
-        assert speedup is not None
-        self.assertEqual(speedup.group(0), "1.55x")  # sync+lockfix 85 / 55
-        self.assertEqual(head.index("munmap") + 6, speedup.end())
-        self.assertTrue(all(len(x) <= 100 for x in lines))
-        # each against its base: lockfix 100 / 80, sync+lockfix 100 / 85
-        self.assertRegex(text, r"incompr\. lockfix\s+1\.25x")
-        self.assertRegex(text, r"\n\s+sync\+lockfix\s+1\.18x")
+        rows = {x[summary.POINT_W:].split()[0]: x for x in lines[lines.index(head) + 1:]}
+        # one row per design, the lock fixes beside it: lockfix, llist, hbuf
+        self.assertEqual(list(rows), ["lockfix", "llist", "hbuf"])
+        speedups = re.findall(r"\d\.\d\dx", rows["llist"])
+        # llist 100 / 60 alone; llist+lockfix against sync+lockfix 85 / 55
+        self.assertEqual(speedups[0], "1.67x")
+        self.assertEqual(speedups[-1], "1.55x")
+        # the numbers stay under their headings
+        self.assertEqual(head.index("munmap") + 6, rows["llist"].index("1.67x") + 5)
+        self.assertEqual(head.index("+lockfix") + 8, rows["llist"].rindex("1.55x") + 5)
+        # CPU on the lock fixes: llist+lockfix 105 / sync+lockfix 100
+        self.assertRegex(rows["llist"], r"1\.55x\s+\+5%")
+        # each against its base: lockfix 100 / 80 alone, sync+lockfix 100 / 85 beside
+        self.assertRegex(rows["lockfix"], r"incompr\. lockfix\s+1\.25x .*1\.18x")
+        # hbuf did not run on the lock fixes: dashes there
+        self.assertTrue(rows["hbuf"].endswith("-      -        -"), rows["hbuf"])
+        self.assertTrue(all(len(x) <= 120 for x in lines))
+        self.assertNotIn("sync+lockfix ", head + "".join(rows))
         self.assertEqual(summary.base_of("hbuf-cb+lockfix"), "sync+lockfix")
         self.assertEqual(summary.base_of("hbuf-cb"), "sync")
+        self.assertEqual(summary.fixed_of("lockfix"), "sync+lockfix")
+        self.assertEqual(summary.fixed_of("pcpu"), "pcpu+lockfix")
+
+    def test_summary_design_on_lock_fixes_only(self) -> None:
+        # a mode measured only on top of the lock fixes still has its row
+        text = summary.summary([rec("sync", 100.0), rec("sync+lockfix", 90.0),
+                                rec("pcpu+lockfix", 60.0)])
+        row = next(x for x in text.splitlines() if " pcpu " in x)
+        self.assertRegex(row, r"pcpu\s+-\s+-\s+-\s+-\s+-\s+-\s+1\.50x")
 
 
 class LockfixPlanTest(unittest.TestCase):
