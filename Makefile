@@ -3,7 +3,7 @@
 ZSDEFER ?= /usr/bin/python3 scripts/zsdefer
 VARIANT ?= default
 
-.PHONY: all deps bench bench-arm64 check check-host peer build image matrix matrix-ci shellcheck help
+.PHONY: all deps bench bench-arm64 check check-host peer build image matrix matrix-ci help
 
 all: help
 

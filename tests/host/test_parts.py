@@ -1,9 +1,11 @@
 """The parts table (parts.py) and the lock-fix columns, from known records."""
 
 import re
+import shlex
 import unittest
 
 from zsdefer_lib import bench, cli, parts, report, summary
+from zsdefer_lib.paths import REPO
 
 
 def rec(mode: str, ms: float, cpu: float = -1.0, procs: int = 1, probe: str = "") -> dict:
@@ -119,6 +121,20 @@ class LockfixPlanTest(unittest.TestCase):
         self.assertEqual(by["lockfix"].modes, "all")  # no free_mode: one column
         self.assertFalse(by["lockfix"].arm)
         self.assertTrue(by["lockfix-modes"].arm)
+
+    def test_main_job(self) -> None:
+        # make bench (issue #12): lockfix alone, every mode alone and on top
+        # of the lock fixes, at the thread's 1, 2 and 4 processes
+        make = (REPO / "Makefile").read_text()
+        recipe = re.search(r"^bench: deps\n\t\$\(ZSDEFER\) (bench .*)$", make, re.M)
+        assert recipe is not None
+        args = cli.parser().parse_args(shlex.split(recipe.group(1)))
+        todo = bench.boots(args, bench.parse_plan(args))
+        for swap in ("zram", "zswap"):
+            self.assertEqual([b.variant for b in todo if b.swap == swap and not b.probe],
+                             ["default", "unpatched", "lockfix-modes", "lockfix"])
+        self.assertEqual(bench.parse_plan(args).procs, [1, 2, 4])
+        self.assertTrue(args.ceilings)
 
 
 if __name__ == "__main__":
