@@ -65,7 +65,7 @@ done
 # Refill at the pool limit right after a large free: with the workers held,
 # A's frees are pending when B is stored. The limit (1% of memory: 5122
 # pages in the 2 GB guest) holds A or B alone with room to spare (40 MB
-# of this data: about 3560 pool pages), not both: B is taken only if
+# of this data: about 3570 pool pages by scale), not both: B is taken only if
 # zswap's limit check frees what is pending first; otherwise stores are
 # rejected (pool_limit_hit) and B goes to the disk. The room covers what
 # the check cannot free: the buffer modes' partly filled per-CPU buffers
