@@ -44,8 +44,8 @@ GUEST_SUITES: List[GuestSuite] = [
     GuestSuite("peer", "sh /usr/share/zsdefer/peer-suite.sh 10 64",
                append=("kunit.enable=0",), timeout=900.0),
     # KASAN and lockdep under TCG swap about 10 times slower than the
-    # default kernel (here: 1024 MB checked through zram in 75 s there,
-    # 128 MB plus a 128 MB unmap in 257 s here), and the whole suite in
+    # default kernel (which checks 1024 MB through zram in 75 s; the debug
+    # one took 257 s for 128 MB plus a 128 MB unmap), and the whole suite in
     # every mode took an hour on CI's machine: every section, small, in the
     # modes that hold the code the others share (pcpu: the deferred-zspage
     # core and per-CPU lists; hbuf: handle buffers; hbuf-cb: the users'

@@ -33,10 +33,6 @@ SKIP = (BASELINE, report.UNPATCHED)
 SYNC_LOCKFIX = BASELINE + report.LOCKFIX_SUFFIX
 POINT_W = 30
 MODE_W = 9
-# The group of columns of a design on its own (against sync), and the one
-# of the same design on top of the lock fixes (bench --lockfix).
-ALONE_W = 54
-FIXED_W = 26
 
 
 def head(lockfix: bool = False) -> str:
@@ -125,11 +121,11 @@ def _at_once(at_once: Optional[float]) -> str:
 
 def alone(cols: Dict[str, Dict[str, List[float]]], mode: str,
           ceiling: Optional[float], at_once: Optional[float]) -> str:
-    """The columns of @mode against base_of(@mode), ALONE_W wide: @cols
+    """The columns of @mode against base_of(@mode), under head()'s: @cols
     maps each metric key (munmap_ms, release_ms, cpu_ms) to {mode:
     samples}; dashes where @mode was not measured."""
     if not _measured(cols, mode):
-        return f"{'-':>6}  {'-':<14}{'-':>6}{'-':>9}{'-':>7}{'-':>9}"
+        return f"{'-':>7}  {'-':<14}{'-':>6}{'-':>9}{'-':>7}{'-':>9}"
     mu = cols["munmap_ms"]
     lo, hi = speedup_interval(mu[base_of(mode)], mu[mode])
     ci = f"[{lo:.2f}, {hi:.2f}]" if not math.isnan(lo) else "-"
@@ -143,9 +139,9 @@ def alone(cols: Dict[str, Dict[str, List[float]]], mode: str,
 def fixed(cols: Dict[str, Dict[str, List[float]]], mode: str,
           at_once: Optional[float]) -> str:
     """The short columns (munmap, CPU, at once) of @mode, a column on top of
-    the lock fixes, against base_of(@mode); FIXED_W wide."""
+    the lock fixes, against base_of(@mode), under head()'s +lockfix."""
     if not _measured(cols, mode):
-        return f"{'-':>8}{'-':>7}{'-':>9}".rjust(FIXED_W)
+        return f"  {'-':>8}{'-':>7}{'-':>9}"
     return f"  {_munmap(cols, mode)}{_cpu(cols, mode):>7}{_at_once(at_once):>9}"
 
 

@@ -109,6 +109,9 @@ class PartsTest(unittest.TestCase):
                                 rec("pcpu+lockfix", 60.0)])
         row = next(x for x in text.splitlines() if " pcpu " in x)
         self.assertRegex(row, r"pcpu\s+-\s+-\s+-\s+-\s+-\s+-\s+1\.50x")
+        # the dashes stand where the numbers would: under munmap's x
+        head = next(x for x in text.splitlines() if x.startswith("point"))
+        self.assertEqual(row.index("-"), head.index("munmap") + 5)
 
 
 class LockfixPlanTest(unittest.TestCase):
