@@ -43,14 +43,20 @@ def head(lockfix: bool = False) -> str:
 
 def speedup_interval(sync: Sequence[float], mode: Sequence[float]
                      ) -> Tuple[float, float]:
-    """95% interval of sync_mean / mode_mean, from Welch's interval of the
-    difference of the means with sync's mean held fixed; (nan, nan) with
-    fewer than two samples a side or an interval that reaches zero time."""
-    lo, hi = stats.welch_ci(sync, mode)
-    base = statistics.fmean(sync) if sync else 0.0
-    if math.isinf(lo) or base + lo <= 0:
+    """95% interval of the speedup sync / mode as a ratio of geometric
+    means: Welch's interval of mean(log sync) - mean(log mode), raised back
+    with exp(). Times are positive and their ratio is what is read, so the
+    interval is taken on the log scale, where it is symmetric and stays
+    bounded: on the linear scale (the difference of the means divided by
+    sync's mean) one slow sync sample in five took it to 85x (2026-12-01,
+    results/make-bench-20261201/). (nan, nan) with fewer than two samples
+    a side or a sample that is not positive."""
+    if min(list(sync) + list(mode), default=0.0) <= 0:
         return (math.nan, math.nan)
-    return (base / (base + hi), base / (base + lo))
+    lo, hi = stats.welch_ci([math.log(x) for x in mode], [math.log(x) for x in sync])
+    if math.isinf(lo):
+        return (math.nan, math.nan)
+    return (math.exp(lo), math.exp(hi))
 
 
 def verdict(base: Sequence[float], mine: Sequence[float]) -> Tuple[float, str]:

@@ -60,13 +60,25 @@ class SummaryTest(unittest.TestCase):
     def test_interval(self) -> None:
         sync, mode = [10.0, 10.2, 9.8, 10.0], [5.0, 5.1, 4.9, 5.0]
         lo, hi = summary.speedup_interval(sync, mode)
-        dlo, dhi = stats.welch_ci(sync, mode)
-        self.assertAlmostEqual(lo, 10.0 / (10.0 + dhi))
-        self.assertAlmostEqual(hi, 10.0 / (10.0 + dlo))
-        self.assertTrue(1.85 < lo < 2.0 < hi < 2.15, (lo, hi))
-        # an interval that reaches zero time, or too few samples: none
-        self.assertTrue(math.isnan(summary.speedup_interval([10.0, 12], [5.0, 7])[0]))
+        dlo, dhi = stats.welch_ci([math.log(x) for x in mode], [math.log(x) for x in sync])
+        self.assertAlmostEqual(lo, math.exp(dlo))
+        self.assertAlmostEqual(hi, math.exp(dhi))
+        self.assertTrue(1.9 < lo < 2.0 < hi < 2.1, (lo, hi))
+        # too few samples, or a time that is not positive: none
         self.assertTrue(math.isnan(summary.speedup_interval([10.0], [5.0, 5])[0]))
+        self.assertTrue(math.isnan(summary.speedup_interval([10.0, 0.0], [5.0, 5])[0]))
+
+    def test_interval_bounded_by_one_slow_sync(self) -> None:
+        # sync and hbuf-cb at 1 x 256 MB ~3.7:1 in the main job of
+        # 2026-12-01 (ms): one slow sync sample took the linear-scale
+        # interval to [1.52, 85.52] around a 2.64x speedup
+        sync = [135.0, 144.0, 149.0, 135.0, 233.0]
+        mode = [56.0, 58.0, 52.0, 47.0, 55.0]
+        lo, hi = summary.speedup_interval(sync, mode)
+        self.assertTrue(1.7 < lo < 2.64 < hi < 4.0, (lo, hi))
+        # an interval that would reach zero time on the linear scale
+        lo, hi = summary.speedup_interval([10.0, 12], [5.0, 7])
+        self.assertTrue(0 < lo < 1.83 < hi < math.inf, (lo, hi))
 
     def test_percent(self) -> None:
         self.assertEqual(summary._percent(-0.3), "+0%")
