@@ -51,7 +51,7 @@ def speedup_interval(sync: Sequence[float], mode: Sequence[float]
     sync's mean) one slow sync sample in five took it to 85x (2026-12-01,
     results/make-bench-20261201/). (nan, nan) with fewer than two samples
     a side or a sample that is not positive."""
-    if min(list(sync) + list(mode), default=0.0) <= 0:
+    if any(x <= 0 for x in (*sync, *mode)):
         return (math.nan, math.nan)
     lo, hi = stats.welch_ci([math.log(x) for x in mode], [math.log(x) for x in sync])
     if math.isinf(lo):
