@@ -54,7 +54,8 @@ struct zs_defer_list {
  * @disable: optional, called by a switch after the mode was left and
  *	drained. May sleep.
  * @free_handle: optional, takes a whole zs_free() of @handle (for policies
- *	that defer the object free itself); returns true if it took it.
+ *	that defer the object free itself, or, as hbuf-cb, batch the frees
+ *	their users' callbacks make); returns true if it took it.
  *	Called at the top of zs_free() with preemption disabled, which is
  *	also the RCU read-side critical section a switch waits for.
  * @push: optional, takes a zsmalloc user's whole free (zs_free_cb_push(),

@@ -35,11 +35,48 @@
  * counts the entries of a closed buffer by them: a free of a page that
  * compressed 13:1 holds back a thirteenth of a page, not a page.
  *
- * The callbacks run with no zsmalloc lock held; they call zs_free(), which
- * then frees synchronously (this mode defers no handles itself).
+ * The drain runs the callbacks with no zsmalloc lock held and preemption
+ * disabled. The zs_free() a callback makes leaves its handle in the
+ * buffer, in place of the user's entry (->free_handle,
+ * zs_hbuf_collect), and the drain frees those handles as hbuf's, one
+ * class->lock per class: the worker's zsmalloc work is batched as hbuf's
+ * is. Anywhere else this mode defers no handles; its ->free_handle arms
+ * zs_free()'s hook and returns false there.
  */
 
-/* Run the users' frees in @ent; move the other entries to the front */
+/*
+ * The entry of the buffer being drained on this CPU that a zs_free() may
+ * fill, while a user's callback runs (zs_hbuf_free_cbs()); NULL
+ * otherwise. Set and read with preemption disabled.
+ */
+static DEFINE_PER_CPU(struct zs_hbuf_ent *, zs_hbuf_collect);
+
+/*
+ * A zs_free() of @handle in @pool from a user's callback: keep the handle
+ * in the drained buffer, to be freed with its other handles, by class.
+ * Returns false outside a callback, and for a second zs_free() from the
+ * same callback. Preemption disabled; an interrupt's zs_free() meanwhile
+ * may take the entry first (xchg), and is then freed with the buffer.
+ */
+static bool zs_hbuf_collect_handle(struct zs_pool *pool, unsigned long handle)
+{
+	struct zs_hbuf_ent *ent;
+
+	if (likely(!__this_cpu_read(zs_hbuf_collect)))
+		return false;
+	ent = this_cpu_xchg(zs_hbuf_collect, NULL);
+	if (!ent)
+		return false;
+	ent->pool = pool;
+	ent->val = handle;
+	return true;
+}
+
+/*
+ * Run the users' frees in @ent; move the other entries to the front, with
+ * the handles the callbacks freed (zs_hbuf_free_handles() frees them all
+ * by class). Returns the number of entries left there.
+ */
 static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
 {
 	unsigned int i, left = 0, stale = 0;
@@ -52,13 +89,33 @@ static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
 			continue;
 		}
 		cb = (struct zs_free_cb *)(ent[i].owner & ~ZS_HBUF_CB);
+		/*
+		 * Entries up to i were read: ent[left] may take the handle
+		 * the callback's zs_free() frees (free_handle_hbufcb()).
+		 */
+		preempt_disable();
+		__this_cpu_write(zs_hbuf_collect, &ent[left]);
 		if (!cb->free(cb, ent[i].val))
 			stale++;
-		cond_resched();
+		if (!this_cpu_xchg(zs_hbuf_collect, NULL))
+			left++;
+		preempt_enable();
+		/* A rescheduling point costs ~20 instructions: not per entry */
+		if (!(i % 16))
+			cond_resched();
 	}
 	if (stale)
 		zs_defer_stat_add(ZS_DEFER_STALE, stale);
 	return left;
+}
+
+/*
+ * ->free_handle: called by zs_free() with preemption disabled; takes only
+ * the handle of a user's callback that a drain runs (zs_hbuf_free_cbs())
+ */
+static bool free_handle_hbufcb(struct zs_pool *pool, unsigned long handle)
+{
+	return zs_hbuf_collect_handle(pool, handle);
 }
 
 /* ->push: called by zs_free_cb_push() with preemption disabled */
@@ -106,6 +163,7 @@ static const struct zs_defer_ops hbufcb_defer_ops = {
 	.exit = exit_hbuf,
 	.enable = enable_hbuf,
 	.disable = disable_hbuf,
+	.free_handle = free_handle_hbufcb,
 	.push = push_hbufcb,
 	.drain = drain_hbuf,
 	/* One count and reclaim for the shared buffers: hbuf's, if built in */

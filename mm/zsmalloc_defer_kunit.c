@@ -28,14 +28,18 @@ static const struct zs_defer_ops *zs_defer_test_saved;
 struct zs_defer_test_user {
 	struct zs_free_cb cb;
 	struct zs_pool *pool;
+	unsigned int collected;	/* handles the drain took from zs_free() */
 };
 
 static bool zs_defer_test_user_free(struct zs_free_cb *cb, unsigned long val)
 {
 	struct zs_defer_test_user *user;
+	bool offered = this_cpu_read(zs_hbuf_collect);
 
 	user = container_of(cb, struct zs_defer_test_user, cb);
 	zs_free(user->pool, val);
+	if (offered && !this_cpu_read(zs_hbuf_collect))
+		user->collected++;
 	return true;
 }
 
@@ -54,6 +58,14 @@ static void zs_defer_test_free(struct zs_pool *pool, unsigned long handle)
 		zs_free(pool, handle);
 }
 
+/* Handles the drain took from the callbacks' zs_free()s since @reset */
+static unsigned int zs_defer_test_collected(bool reset)
+{
+	if (reset)
+		zs_defer_test_user.collected = 0;
+	return zs_defer_test_user.collected;
+}
+
 /* Set between two tests, while nothing is pushed */
 static void zs_defer_test_user_pool(struct zs_pool *pool)
 {
@@ -66,6 +78,11 @@ static void zs_defer_test_free(struct zs_pool *pool, unsigned long handle)
 }
 
 static void zs_defer_test_user_pool(struct zs_pool *pool) { }
+
+static unsigned int zs_defer_test_collected(bool reset)
+{
+	return 0;
+}
 #endif
 
 static void zs_defer_test_desc(const struct zs_defer_ops *const *mode,
@@ -813,6 +830,67 @@ static void zs_defer_test_hbuf_limit(struct kunit *test)
 }
 #endif
 
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+/* More classes than the drain gathers one by one, so that it sorts too */
+#define ZS_DEFER_TEST_CLASSES	(3 * ZS_HBUF_GATHER)
+
+static unsigned int zs_defer_test_class_size(unsigned int i)
+{
+	return 32 + (i % ZS_DEFER_TEST_CLASSES) * 80;
+}
+
+static bool zs_defer_test_buffer_mode(const struct zs_defer_ops *mode)
+{
+	return mode->drain == drain_hbuf;
+}
+
+/*
+ * One buffer (one CPU, one short of full) of handles of 48 sizes (more
+ * classes than ZS_HBUF_GATHER, merged classes or not), interleaved, each
+ * beside a live object of its size: the drain gathers
+ * the first classes and sorts the rest, and must free each handle in its
+ * own class and nothing else. hbuf-cb: every zs_free() of the users'
+ * callbacks leaves its handle to the drain (zs_hbuf_collect).
+ */
+static void zs_defer_test_gather(struct kunit *test)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	unsigned int i, nr = 2 * (ZS_HBUF_SLOTS - 1);
+	unsigned long *handles;
+	struct zs_pool *pool;
+
+	if (!zs_defer_test_buffer_mode(mode))
+		kunit_skip(test, "%s fills no buffers", mode->name);
+	pool = zs_defer_test_start(test);
+	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool,
+						 zs_defer_test_class_size(i / 2),
+						 i);
+
+	zs_defer_test_settle(test, NULL);
+	zs_defer_test_collected(true);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	migrate_disable();
+	for (i = 0; i < nr; i += 2)
+		zs_defer_test_free(pool, handles[i]);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), (unsigned long)nr / 2);
+	zs_defer_test_release(test);
+
+	if (mode->push)
+		KUNIT_EXPECT_EQ(test, zs_defer_test_collected(false), nr / 2);
+	for (i = 1; i < nr; i += 2) {
+		zs_defer_test_check(test, pool, handles[i],
+				    zs_defer_test_class_size(i / 2), i);
+		zs_free(pool, handles[i]);
+	}
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 /*
  * pending_limit counts a user's entries by the sizes the user gave: a
@@ -1146,6 +1224,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE(zs_defer_test_hbufcb_bytes),
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+	KUNIT_CASE_PARAM(zs_defer_test_gather, zs_defer_test_modes_gen_params),
 #ifdef CONFIG_HOTPLUG_CPU
 	KUNIT_CASE(zs_defer_test_cpu_dead),
 #endif

@@ -27,10 +27,12 @@
 /**
  * struct zs_free_cb - a zsmalloc user's deferred free
  * @free: frees what @val names. Called from a worker or a drain, in
- *	process context, without zsmalloc locks held; may take spinlocks and
- *	call zs_free(), must not sleep for long. Returns false if there was
- *	nothing left to free (e.g. zram's slot was written again meanwhile),
- *	counted in /sys/kernel/mm/zsmalloc/stale.
+ *	process context with preemption disabled, without zsmalloc locks
+ *	held; may take spinlocks, must not sleep. The first zs_free() it
+ *	makes is batched with the drain's other frees (the handle is freed,
+ *	by size class, once the buffer's callbacks have run). Returns false
+ *	if there was nothing left to free (e.g. zram's slot was written
+ *	again meanwhile), counted in /sys/kernel/mm/zsmalloc/stale.
  *
  * Set up with zs_free_cb_init(). Must stay valid until zs_free_cb_drain()
  * returned after the last push.
@@ -83,7 +85,7 @@ bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val,
  * that takes users' frees was first chosen (a patched-out jump). A user
  * that prepares a free for deferral tests it first.
  */
-static inline bool zs_free_cb_armed(void)
+static __always_inline bool zs_free_cb_armed(void)
 {
 	return static_branch_unlikely(&zs_free_cb_active);
 }
@@ -103,8 +105,9 @@ static inline bool zs_free_cb_armed(void)
  * Return: true if @val was taken and @cb->free(@cb, @val) will run later,
  * false if the caller must free now.
  */
-static inline bool zs_free_cb_push(struct zs_free_cb *cb, unsigned long val,
-				   unsigned int size)
+static __always_inline bool zs_free_cb_push(struct zs_free_cb *cb,
+					    unsigned long val,
+					    unsigned int size)
 {
 	if (!zs_free_cb_armed())
 		return false;
