@@ -52,27 +52,6 @@
 static DEFINE_PER_CPU(struct zs_hbuf_ent *, zs_hbuf_collect);
 
 /*
- * A zs_free() of @handle in @pool from a user's callback: keep the handle
- * in the drained buffer, to be freed with its other handles, by class.
- * Returns false outside a callback, and for a second zs_free() from the
- * same callback. Preemption disabled; an interrupt's zs_free() meanwhile
- * may take the entry first (xchg), and is then freed with the buffer.
- */
-static bool zs_hbuf_collect_handle(struct zs_pool *pool, unsigned long handle)
-{
-	struct zs_hbuf_ent *ent;
-
-	if (likely(!__this_cpu_read(zs_hbuf_collect)))
-		return false;
-	ent = this_cpu_xchg(zs_hbuf_collect, NULL);
-	if (!ent)
-		return false;
-	ent->pool = pool;
-	ent->val = handle;
-	return true;
-}
-
-/*
  * Run the users' frees in @ent; move the other entries to the front, with
  * the handles the callbacks freed (zs_hbuf_free_handles() frees them all
  * by class). Returns the number of entries left there.
@@ -110,12 +89,26 @@ static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
 }
 
 /*
- * ->free_handle: called by zs_free() with preemption disabled; takes only
- * the handle of a user's callback that a drain runs (zs_hbuf_free_cbs())
+ * ->free_handle: called by zs_free() with preemption disabled. Takes only
+ * the handle a user's callback frees while a drain runs it
+ * (zs_hbuf_free_cbs()), keeping it in the drained buffer to be freed with
+ * the buffer's other handles, by class; false anywhere else, and for a
+ * second zs_free() from the same callback. An interrupt's zs_free()
+ * meanwhile may take the entry first (xchg), and is then freed with the
+ * buffer.
  */
 static bool free_handle_hbufcb(struct zs_pool *pool, unsigned long handle)
 {
-	return zs_hbuf_collect_handle(pool, handle);
+	struct zs_hbuf_ent *ent;
+
+	if (likely(!__this_cpu_read(zs_hbuf_collect)))
+		return false;
+	ent = this_cpu_xchg(zs_hbuf_collect, NULL);
+	if (!ent)
+		return false;
+	ent->pool = pool;
+	ent->val = handle;
+	return true;
 }
 
 /* ->push: called by zs_free_cb_push() with preemption disabled */
