@@ -795,6 +795,61 @@ static void zs_defer_test_hbuf_flush_busy(struct kunit *test)
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 /*
+ * A backlog brings helpers: with 2 * ZS_HBUF_QUEUE_PER_WORKER buffers or
+ * more queued, the worker queues a helper when hbuf_drain_workers allows
+ * two workers, and none when it allows one. Every buffer is drained
+ * either way.
+ */
+static void zs_defer_test_hbuf_helpers(struct kunit *test)
+{
+	unsigned int workers = READ_ONCE(zs_hbuf_drain_workers);
+	const unsigned int bufs = 2 * ZS_HBUF_QUEUE_PER_WORKER + 1;
+	const unsigned int nr = bufs * ZS_HBUF_SLOTS;
+	unsigned long *handles;
+	struct zs_pool *pool;
+	unsigned int w, i;
+	int runs;
+
+	if (!zs_hbuf_nr_helpers)
+		kunit_skip(test, "one possible CPU: no helpers");
+	/* With the worker held, every handle counts a page */
+	if (nr > READ_ONCE(zs_defer_pending_limit))
+		kunit_skip(test, "%u frees pass pending_limit", nr);
+	pool = zs_defer_test_hbuf_objs(test, 2 * nr, &handles);
+
+	for (w = 1; w <= 2; w++) {
+		zs_defer_test_settle(test, NULL);
+		WRITE_ONCE(zs_hbuf_drain_workers, w);
+		/* Held: the buffers stay queued, no worker armed */
+		WRITE_ONCE(zs_defer_test_hold, true);
+		migrate_disable();
+		for (i = 0; i < nr; i++)
+			zs_defer_test_free(pool, handles[(w - 1) * nr + i]);
+		migrate_enable();
+		/* The last buffer is full, still on its CPU */
+		KUNIT_EXPECT_GE(test, READ_ONCE(zs_hbuf_nr_queued), bufs - 1);
+
+		runs = atomic_read(&zs_hbuf_helper_runs);
+		WRITE_ONCE(zs_defer_test_hold, false);
+		queue_delayed_work(zs_defer_wq, &zs_hbuf_work, 0);
+		zs_hbuf_flush_workers();
+		if (w == 1)
+			KUNIT_EXPECT_EQ(test, atomic_read(&zs_hbuf_helper_runs),
+					runs);
+		else
+			KUNIT_EXPECT_GT(test, atomic_read(&zs_hbuf_helper_runs),
+					runs);
+		zs_defer_test_settle(test, NULL);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(zs_hbuf_nr_queued), 0U);
+	}
+	WRITE_ONCE(zs_hbuf_drain_workers, workers);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/*
  * pending_limit bounds what the buffers pin: hbuf's handles, a page each
  * (an object is at most a page), besides their own pages, one of which
  * holds ZS_HBUF_SLOTS handles.
@@ -1219,6 +1274,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_SLOW(zs_defer_test_hbuf_grow),
 	KUNIT_CASE(zs_defer_test_hbuf_flush_busy),
 	KUNIT_CASE(zs_defer_test_hbuf_limit),
+	KUNIT_CASE(zs_defer_test_hbuf_helpers),
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 	KUNIT_CASE(zs_defer_test_hbufcb_bytes),

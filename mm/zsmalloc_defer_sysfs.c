@@ -17,6 +17,8 @@
  * drain_runs	ro	batches torn down
  * drain_time_ns ro	time spent tearing batches down
  * hbuf_pool_pages rw	(hbuf) most handle buffer pages in the pool; > 0
+ * hbuf_drain_workers rw	(hbuf) most workers draining buffers at once; 1 to
+ *			the possible CPUs
  *
  * hbuf counts handles, not zspages: deferred, drained, pending and
  * fallbacks count zs_free() calls (fallback reasons: no_buffer, the pool
@@ -178,6 +180,7 @@ static struct attribute *zs_defer_attrs[] = {
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
 	&hbuf_pool_pages_attr.attr,
+	&hbuf_drain_workers_attr.attr,
 #endif
 	NULL,
 };
