@@ -25,7 +25,8 @@
  * on class locks. The producers' path does not change: only the worker
  * looks at the queue. One worker drained a burst of 4 processes unmapping
  * 256 MB of incompressible data each, in a 2-CPU guest, too slowly to
- * stay under pending_limit, and hbuf-cb did 9% of its frees at once.
+ * stay under pending_limit: hbuf-cb did 9% of its frees at once, and 0.5%
+ * with a helper (results/issue17-workers/).
  *
  * Pool: a reserve of two pages per CPU (one filling, one draining) is
  * allocated when a buffer mode is enabled. A fill that finds no free page
