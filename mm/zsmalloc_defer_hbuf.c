@@ -181,8 +181,8 @@ static unsigned int zs_hbuf_nr_helpers;
 static unsigned int zs_hbuf_drain_workers = 1;
 
 #ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
-/* Helper runs, for the KUnit test of the helpers' kick */
-static atomic_t zs_hbuf_helper_runs;
+/* Which of the first BITS_PER_LONG helpers ran, for the KUnit test */
+static unsigned long zs_hbuf_helpers_ran;
 #endif
 
 /* Serializes zs_hbuf_close_all(), so a drain waits for the delayed flush */
@@ -715,7 +715,9 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 /*
  * From the worker, before each buffer it takes: a helper for every
  * ZS_HBUF_QUEUE_PER_WORKER buffers queued, up to hbuf_drain_workers in
- * all. A helper already pending is left alone (a read, no atomic); one
+ * all and one per online CPU (an unbound workqueue gives each queued
+ * helper a kworker of its own, so more than the CPUs would only contend).
+ * A helper already pending is left alone (a read, no atomic); one
  * running is queued to run again, and finds the queue as it is then.
  */
 static void zs_hbuf_kick_helpers(void)
@@ -723,8 +725,11 @@ static void zs_hbuf_kick_helpers(void)
 	unsigned int i, want;
 
 	want = READ_ONCE(zs_hbuf_nr_queued) / ZS_HBUF_QUEUE_PER_WORKER;
+	if (!want)
+		return;
 	want = min3(want, READ_ONCE(zs_hbuf_drain_workers) - 1,
-		    zs_hbuf_nr_helpers);
+		    num_online_cpus() - 1);
+	want = min(want, zs_hbuf_nr_helpers);
 	for (i = 0; i < want; i++)
 		if (!delayed_work_pending(&zs_hbuf_helpers[i]))
 			queue_delayed_work(zs_defer_wq, &zs_hbuf_helpers[i], 0);
@@ -744,8 +749,8 @@ static void work_hbuf(struct work_struct *work)
 	struct zs_hbuf *buf;
 
 #ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
-	if (helper)
-		atomic_inc(&zs_hbuf_helper_runs);
+	if (helper && dwork - zs_hbuf_helpers < BITS_PER_LONG)
+		set_bit(dwork - zs_hbuf_helpers, &zs_hbuf_helpers_ran);
 #endif
 	while (budget--) {
 		if (!helper)
@@ -907,7 +912,7 @@ static void zs_hbuf_free_helpers(void)
 	for (i = 0; i < zs_hbuf_nr_helpers; i++)
 		cancel_delayed_work_sync(&zs_hbuf_helpers[i]);
 	zs_hbuf_nr_helpers = 0;
-	kfree(zs_hbuf_helpers);
+	kvfree(zs_hbuf_helpers);
 	zs_hbuf_helpers = NULL;
 }
 
@@ -930,16 +935,13 @@ static int init_hbuf(void)
 	 */
 	zs_hbuf_pool_pages = zs_defer_pending_limit + 2 * cpus;
 
-	zs_hbuf_helpers = kcalloc(cpus - 1, sizeof(*zs_hbuf_helpers),
-				  GFP_KERNEL);
-	if (cpus > 1 && !zs_hbuf_helpers) {
-		zs_hbuf_inits = 0;
-		return -ENOMEM;
-	}
-	for (i = 0; i < cpus - 1; i++)
+	/* Helpers are optional: without them, the worker drains alone */
+	zs_hbuf_helpers = kvcalloc(cpus - 1, sizeof(*zs_hbuf_helpers),
+				   GFP_KERNEL | __GFP_NOWARN);
+	zs_hbuf_nr_helpers = zs_hbuf_helpers ? cpus - 1 : 0;
+	for (i = 0; i < zs_hbuf_nr_helpers; i++)
 		INIT_DELAYED_WORK(&zs_hbuf_helpers[i], work_hbuf);
-	zs_hbuf_nr_helpers = cpus - 1;
-	zs_hbuf_drain_workers = cpus;
+	zs_hbuf_drain_workers = zs_hbuf_nr_helpers + 1;
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"mm/zsmalloc/defer_hbuf:dead",

@@ -242,6 +242,23 @@ echo sync >$Z/free_mode
 # free_mode input handling.
 sysfs_input | grep -v '^1\.\.' | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&free_mode input: /"
 
+# hbuf_drain_workers input: 1 to the possible CPUs (the default); anything
+# else is refused with EINVAL and leaves the value as it was.
+if [ -w $Z/hbuf_drain_workers ]; then
+	w0=$(cat $Z/hbuf_drain_workers)
+	max=$(($(sed 's/.*[-,]//' /sys/devices/system/cpu/possible) + 1))
+	for bad in 0 $((max + 1)) -1 x 1x; do
+		! printf '%s' "$bad" 2>/dev/null >$Z/hbuf_drain_workers &&
+			[ "$(cat $Z/hbuf_drain_workers)" = "$w0" ]
+		zsd_ok $? "hbuf_drain_workers input: '$bad' refused, still $w0"
+	done
+	echo 1 >$Z/hbuf_drain_workers && [ "$(cat $Z/hbuf_drain_workers)" = 1 ] &&
+		echo "$max" >$Z/hbuf_drain_workers &&
+		[ "$(cat $Z/hbuf_drain_workers)" = "$max" ]
+	zsd_ok $? "hbuf_drain_workers input: 1 and $max (possible CPUs) taken; default $w0"
+	echo "$w0" >$Z/hbuf_drain_workers
+fi
+
 # Tracepoints: trace-cmd records the zsmalloc events.
 if command -v trace-cmd >/dev/null; then
 	first=$(echo "$modes" | awk '{print $NF}')
