@@ -36,52 +36,75 @@
  * compressed 13:1 holds back a thirteenth of a page, not a page.
  *
  * The drain runs the callbacks with no zsmalloc lock held and preemption
- * disabled. The zs_free() a callback makes leaves its handle in the
- * buffer, in place of the user's entry (->free_handle,
- * zs_hbuf_collect), and the drain frees those handles as hbuf's, one
- * class->lock per class: the worker's zsmalloc work is batched as hbuf's
- * is. Anywhere else this mode defers no handles; its ->free_handle arms
- * zs_free()'s hook and returns false there.
+ * disabled, each on a batch of up to ZS_FREE_CB_BATCH values of one user
+ * (a run of the buffer's entries), so that the user updates its own
+ * statistics once per batch: zram's four counters, zswap's stored count.
+ * The zs_free()s a callback makes leave their handles in the buffer, in
+ * place of the user's entries (->free_handle, zs_hbuf_collect), and the
+ * drain frees those handles as hbuf's, one class->lock per class: the
+ * worker's zsmalloc work is batched as hbuf's is. Anywhere else this mode
+ * defers no handles; its ->free_handle arms zs_free()'s hook and returns
+ * false there.
  */
 
 /*
- * The entry of the buffer being drained on this CPU that a zs_free() may
- * fill, while a user's callback runs (zs_hbuf_free_cbs()); NULL
- * otherwise. Set and read with preemption disabled.
+ * The entries of the buffer being drained on this CPU that the zs_free()s
+ * of a user's callback may fill while it runs (zs_hbuf_free_cbs()): ->max
+ * of them from ->base, ->nr claimed so far. ->max is 0 otherwise. Written
+ * with preemption disabled; an interrupt's zs_free() meanwhile may claim
+ * one too (this_cpu_inc_return()), and is then freed with the buffer.
  */
-static DEFINE_PER_CPU(struct zs_hbuf_ent *, zs_hbuf_collect);
+struct zs_hbuf_collect {
+	struct zs_hbuf_ent *base;
+	unsigned int max;
+	unsigned int nr;
+};
+
+static DEFINE_PER_CPU(struct zs_hbuf_collect, zs_hbuf_collect);
 
 /*
- * Run the users' frees in @ent; move the other entries to the front, with
- * the handles the callbacks freed (zs_hbuf_free_handles() frees them all
- * by class). Returns the number of entries left there.
+ * Run the users' frees in @ent, a batch of up to ZS_FREE_CB_BATCH values
+ * of one user per call; move the other entries to the front, with the
+ * handles the callbacks freed (zs_hbuf_free_handles() frees them all by
+ * class). Returns the number of entries left there.
  */
 static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
 {
-	unsigned int i, left = 0, stale = 0;
+	unsigned long vals[ZS_FREE_CB_BATCH];
+	unsigned int i = 0, n, freed, left = 0, stale = 0;
 
-	for (i = 0; i < nr; i++) {
+	while (i < nr) {
+		unsigned long owner = ent[i].owner;
 		struct zs_free_cb *cb;
 
-		if (!(ent[i].owner & ZS_HBUF_CB)) {
-			ent[left++] = ent[i];
+		if (!(owner & ZS_HBUF_CB)) {
+			ent[left++] = ent[i++];
 			continue;
 		}
-		cb = (struct zs_free_cb *)(ent[i].owner & ~ZS_HBUF_CB);
+		n = 0;
+		while (n < ZS_FREE_CB_BATCH && i < nr && ent[i].owner == owner)
+			vals[n++] = ent[i++].val;
+		cb = (struct zs_free_cb *)(owner & ~ZS_HBUF_CB);
 		/*
-		 * Entries up to i were read: ent[left] may take the handle
-		 * the callback's zs_free() frees (free_handle_hbufcb()).
+		 * Entries up to i were read: ent[left] to ent[left + n - 1]
+		 * (left + n <= i) may take the handles the callback's
+		 * zs_free()s free (free_handle_hbufcb()). The window opens
+		 * (->max) only once it is set up, for an interrupt's zs_free().
 		 */
 		preempt_disable();
-		__this_cpu_write(zs_hbuf_collect, &ent[left]);
-		if (!cb->free(cb, ent[i].val))
-			stale++;
-		if (!this_cpu_xchg(zs_hbuf_collect, NULL))
-			left++;
+		__this_cpu_write(zs_hbuf_collect.base, ent + left);
+		__this_cpu_write(zs_hbuf_collect.nr, 0);
+		barrier();
+		__this_cpu_write(zs_hbuf_collect.max, n);
+		freed = cb->free(cb, vals, n);
+		/* Closed first: a handle claimed later would not be counted */
+		this_cpu_write(zs_hbuf_collect.max, 0);
+		barrier();
+		left += min(__this_cpu_read(zs_hbuf_collect.nr), n);
 		preempt_enable();
-		/* A rescheduling point costs ~20 instructions: not per entry */
-		if (!(i % 16))
-			cond_resched();
+		stale += n - min(freed, n);
+		/* A rescheduling point costs ~20 instructions: per batch */
+		cond_resched();
 	}
 	if (stale)
 		zs_defer_stat_add(ZS_DEFER_STALE, stale);
@@ -90,22 +113,22 @@ static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr)
 
 /*
  * ->free_handle: called by zs_free() with preemption disabled. Takes only
- * the handle a user's callback frees while a drain runs it
- * (zs_hbuf_free_cbs()), keeping it in the drained buffer to be freed with
- * the buffer's other handles, by class; false anywhere else, and for a
- * second zs_free() from the same callback. An interrupt's zs_free()
- * meanwhile may take the entry first (xchg), and is then freed with the
- * buffer.
+ * the handles a user's callback frees while a drain runs it
+ * (zs_hbuf_free_cbs()), keeping them in the drained buffer to be freed
+ * with the buffer's other handles, by class: one per value the callback
+ * was given. False anywhere else, and once the window is full.
  */
 static bool free_handle_hbufcb(struct zs_pool *pool, unsigned long handle)
 {
 	struct zs_hbuf_ent *ent;
+	unsigned int i;
 
-	if (likely(!__this_cpu_read(zs_hbuf_collect)))
+	if (likely(!__this_cpu_read(zs_hbuf_collect.max)))
 		return false;
-	ent = this_cpu_xchg(zs_hbuf_collect, NULL);
-	if (!ent)
+	i = this_cpu_inc_return(zs_hbuf_collect.nr) - 1;
+	if (i >= __this_cpu_read(zs_hbuf_collect.max))
 		return false;
+	ent = __this_cpu_read(zs_hbuf_collect.base) + i;
 	ent->pool = pool;
 	ent->val = handle;
 	return true;

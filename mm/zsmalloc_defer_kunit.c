@@ -29,18 +29,31 @@ struct zs_defer_test_user {
 	struct zs_free_cb cb;
 	struct zs_pool *pool;
 	unsigned int collected;	/* handles the drain took from zs_free() */
+	unsigned int calls;	/* of the callback */
+	unsigned int most;	/* values in one call, at most */
 };
 
-static bool zs_defer_test_user_free(struct zs_free_cb *cb, unsigned long val)
+/* Handles this CPU's collect window (zs_hbuf_free_cbs()) took so far */
+static unsigned int zs_defer_test_window(void)
+{
+	return min(this_cpu_read(zs_hbuf_collect.nr),
+		   this_cpu_read(zs_hbuf_collect.max));
+}
+
+static unsigned int zs_defer_test_user_free(struct zs_free_cb *cb,
+					    const unsigned long *vals,
+					    unsigned int nr)
 {
 	struct zs_defer_test_user *user;
-	bool offered = this_cpu_read(zs_hbuf_collect);
+	unsigned int i, before = zs_defer_test_window();
 
 	user = container_of(cb, struct zs_defer_test_user, cb);
-	zs_free(user->pool, val);
-	if (offered && !this_cpu_read(zs_hbuf_collect))
-		user->collected++;
-	return true;
+	for (i = 0; i < nr; i++)
+		zs_free(user->pool, vals[i]);
+	user->collected += zs_defer_test_window() - before;
+	user->calls++;
+	user->most = max(user->most, nr);
+	return nr;
 }
 
 static struct zs_defer_test_user zs_defer_test_user = {
@@ -61,9 +74,25 @@ static void zs_defer_test_free(struct zs_pool *pool, unsigned long handle)
 /* Handles the drain took from the callbacks' zs_free()s since @reset */
 static unsigned int zs_defer_test_collected(bool reset)
 {
-	if (reset)
+	if (reset) {
 		zs_defer_test_user.collected = 0;
+		zs_defer_test_user.calls = 0;
+		zs_defer_test_user.most = 0;
+	}
 	return zs_defer_test_user.collected;
+}
+
+/*
+ * The callback was given @values values since zs_defer_test_collected(true)
+ * in batches: those of one buffer, or two if the flush took the buffer
+ * while it filled
+ */
+static void zs_defer_test_expect_batches(struct kunit *test,
+					 unsigned int values)
+{
+	KUNIT_EXPECT_LE(test, zs_defer_test_user.calls,
+			DIV_ROUND_UP(values, ZS_FREE_CB_BATCH) + 1);
+	KUNIT_EXPECT_LE(test, zs_defer_test_user.most, ZS_FREE_CB_BATCH);
 }
 
 /* Set between two tests, while nothing is pushed */
@@ -82,6 +111,11 @@ static void zs_defer_test_user_pool(struct zs_pool *pool) { }
 static unsigned int zs_defer_test_collected(bool reset)
 {
 	return 0;
+}
+
+static void zs_defer_test_expect_batches(struct kunit *test,
+					 unsigned int values)
+{
 }
 #endif
 
@@ -902,7 +936,8 @@ static bool zs_defer_test_buffer_mode(const struct zs_defer_ops *mode)
  * beside a live object of its size: the drain gathers
  * the first classes and sorts the rest, and must free each handle in its
  * own class and nothing else. hbuf-cb: every zs_free() of the users'
- * callbacks leaves its handle to the drain (zs_hbuf_collect).
+ * callbacks leaves its handle to the drain (zs_hbuf_collect), and the
+ * callbacks are given batches of values, not one each.
  */
 static void zs_defer_test_gather(struct kunit *test)
 {
@@ -931,8 +966,10 @@ static void zs_defer_test_gather(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), (unsigned long)nr / 2);
 	zs_defer_test_release(test);
 
-	if (mode->push)
+	if (mode->push) {
 		KUNIT_EXPECT_EQ(test, zs_defer_test_collected(false), nr / 2);
+		zs_defer_test_expect_batches(test, nr / 2);
+	}
 	for (i = 1; i < nr; i += 2) {
 		zs_defer_test_check(test, pool, handles[i],
 				    zs_defer_test_class_size(i / 2), i);

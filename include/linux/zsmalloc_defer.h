@@ -7,8 +7,8 @@
  * its free callback with zs_free_cb_init() and offers each free to
  * zs_free_cb_push(). When the active zsmalloc free policy takes it, the
  * value is appended to a per-CPU buffer and @free runs later from a worker
- * (or from a drain); otherwise the caller frees synchronously, as without
- * this API.
+ * (or from a drain), on a batch of values; otherwise the caller frees
+ * synchronously, as without this API.
  *
  * The value is the caller's: an index, a pointer. The caller must make
  * sure that whatever @free does with it later is still right then: e.g.
@@ -22,28 +22,36 @@
 #include <linux/kconfig.h>
 #include <linux/types.h>
 
+/* The most values one call of a user's @free is given */
+#define ZS_FREE_CB_BATCH	32
+
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 
 /**
- * struct zs_free_cb - a zsmalloc user's deferred free
- * @free: frees what @val names. Called from a worker or a drain, in
- *	process context with preemption disabled, without zsmalloc locks
- *	held; may take spinlocks, must not sleep. The first zs_free() it
- *	makes is batched with the drain's other frees (the handle is freed,
- *	by size class, once the buffer's callbacks have run). Returns false
- *	if there was nothing left to free (e.g. zram's slot was written
- *	again meanwhile), counted in /sys/kernel/mm/zsmalloc/stale.
+ * struct zs_free_cb - a zsmalloc user's deferred frees
+ * @free: frees what @vals name, @nr of them (1 to ZS_FREE_CB_BATCH), values
+ *	pushed for this @cb, in push order. Called from a worker or a drain,
+ *	in process context with preemption disabled, without zsmalloc locks
+ *	held; may take spinlocks, must not sleep. The zs_free()s it makes,
+ *	up to one per value, are batched with the drain's other frees (the
+ *	handles are freed, by size class, once the buffer's callbacks have
+ *	run); a batch lets the user update its statistics once, not per
+ *	value. Returns how many of the values it freed: the others had
+ *	nothing left to free (e.g. zram's slot was written again meanwhile),
+ *	counted in /sys/kernel/mm/zsmalloc/stale.
  *
  * Set up with zs_free_cb_init(). Must stay valid until zs_free_cb_drain()
  * returned after the last push.
  */
 struct zs_free_cb {
-	bool (*free)(struct zs_free_cb *cb, unsigned long val);
+	unsigned int (*free)(struct zs_free_cb *cb, const unsigned long *vals,
+			     unsigned int nr);
 };
 
 static inline void zs_free_cb_init(struct zs_free_cb *cb,
-				   bool (*free)(struct zs_free_cb *cb,
-						unsigned long val))
+				   unsigned int (*free)(struct zs_free_cb *cb,
+							const unsigned long *vals,
+							unsigned int nr))
 {
 	cb->free = free;
 }
@@ -58,8 +66,9 @@ static inline void zs_free_cb_init(struct zs_free_cb *cb,
 struct zs_free_cb { };
 
 static inline void zs_free_cb_init(struct zs_free_cb *cb,
-				   bool (*free)(struct zs_free_cb *cb,
-						unsigned long val))
+				   unsigned int (*free)(struct zs_free_cb *cb,
+							const unsigned long *vals,
+							unsigned int nr))
 {
 }
 
@@ -93,7 +102,7 @@ static __always_inline bool zs_free_cb_armed(void)
 /**
  * zs_free_cb_push - offer a free to the active zsmalloc free policy
  * @cb: the user's callback, set up with zs_free_cb_init()
- * @val: what @cb->free() will be called with
+ * @val: what @cb->free() will be called with, in a batch of values
  * @size: the bytes of zsmalloc memory the free gives back (the object's
  *	size, at most a page): pending frees count against pending_limit
  *	by it, so a free of a well-compressed page holds back little
@@ -102,8 +111,8 @@ static __always_inline bool zs_free_cb_armed(void)
  * lock, with preemption disabled. Until a policy that takes users' frees
  * is first chosen, a patched-out jump.
  *
- * Return: true if @val was taken and @cb->free(@cb, @val) will run later,
- * false if the caller must free now.
+ * Return: true if @val was taken and @cb->free() will free it later, false
+ * if the caller must free now.
  */
 static __always_inline bool zs_free_cb_push(struct zs_free_cb *cb,
 					    unsigned long val,

@@ -74,7 +74,8 @@ for m in $modes; do
 	# deferred frees that found their slot written again and left it alone.
 	stale0=$(cat $Z/stale 2>/dev/null || echo 0)
 	zram_reset && zsd_zram_make 64M >/dev/null && swapon /dev/zram0
-	read -r orig0 _ </sys/block/zram0/mm_stat   # the swap header page
+	# the swap header page; zram's counters of stored data must come back
+	read -r orig0 compr0 _ _ _ _ _ huge0 _ </sys/block/zram0/mm_stat
 	if [ -w "$H" ]; then
 		echo Y >"$H"
 		slotreuse -s 40 -x "echo N >$H && echo 2 >/proc/sys/vm/drop_caches" |
@@ -86,10 +87,12 @@ for m in $modes; do
 	zsd_check_drained "$m: after slot reuse"
 	swapoff /dev/zram0
 	zsd_wait_idle
-	read -r orig _ </sys/block/zram0/mm_stat
+	read -r orig compr _ _ _ _ _ huge _ </sys/block/zram0/mm_stat
 	stale=$(($(cat $Z/stale 2>/dev/null || echo 0) - stale0))
 	[ "$orig" = "$orig0" ]
 	zsd_ok $? "$m: slot reuse: zram stores $orig bytes once idle and swapped off (swap header: $orig0)"
+	[ "$compr" = "$compr0" ] && [ "$huge" = "$huge0" ]
+	zsd_ok $? "$m: slot reuse: compr_data_size $compr (was $compr0), huge_pages $huge (was $huge0)"
 	if [ "$m" = hbuf-cb ] && [ -w "$H" ]; then
 		[ "$stale" -gt 0 ]
 		zsd_ok $? "$m: slot reuse: $stale deferred slot frees found their slot written again"
