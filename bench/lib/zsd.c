@@ -22,6 +22,22 @@ uint64_t zsd_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The compressible part of every page, p[i] = i % 61: built once, copied */
+static unsigned char zsd_pattern[ZSD_PAGE];
+
+__attribute__((constructor)) static void zsd_pattern_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < ZSD_PAGE; i++)
+		zsd_pattern[i] = (unsigned char)(i % 61);
+}
+
+/*
+ * Eight random bytes per xorshift64 step and one memcpy() of the pattern: a
+ * byte at a time (a step and an i % 61 each) took 1.1-1.8 s of guest time
+ * per 256 MB under TCG, as long as the pageout, which compresses them.
+ */
 void zsd_fill_page(unsigned char *p, uint64_t idx, uint64_t seed, unsigned int rnd)
 {
 	uint64_t x = (idx + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
@@ -29,14 +45,13 @@ void zsd_fill_page(unsigned char *p, uint64_t idx, uint64_t seed, unsigned int r
 
 	if (rnd > ZSD_PAGE)
 		rnd = ZSD_PAGE;
-	for (i = 0; i < rnd; i++) {
+	for (i = 0; i < rnd; i += sizeof(x)) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		p[i] = (unsigned char)x;
+		memcpy(p + i, &x, rnd - i < sizeof(x) ? rnd - i : sizeof(x));
 	}
-	for (; i < ZSD_PAGE; i++)
-		p[i] = (unsigned char)(i % 61);
+	memcpy(p + rnd, zsd_pattern + rnd, ZSD_PAGE - rnd);
 	/* The index makes every page distinct, whatever rnd is. */
 	memcpy(p + ZSD_PAGE - sizeof(idx), &idx, sizeof(idx));
 }
