@@ -37,8 +37,9 @@
  *
  * The drain runs the callbacks with no zsmalloc lock held and preemption
  * disabled, each on a batch of up to ZS_FREE_CB_BATCH values of one user
- * (a run of the buffer's entries), so that the user updates its own
- * statistics once per batch: zram's four counters, zswap's stored count.
+ * (a run of the buffer's entries): one call, not one per value, and the
+ * user may free in bulk (zswap: the entries, their pool references and
+ * its stored count).
  * The zs_free()s a callback makes leave their handles in the buffer, in
  * place of the user's entries (->free_handle, zs_hbuf_collect), and the
  * drain frees those handles as hbuf's, one class->lock per class: the
