@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""hbuf-cb against sync per build, from ab.sh's output with wall-guest.sh:
+"""hbuf-cb against sync per build ("old" first), from ab.sh's output with
+wall-guest.sh:
 per boot (build, cycle) and point (processes, data), the ratio of sync's
 median munmap time to hbuf-cb's (the speedup), hbuf-cb's median release
 time and its median guest CPU as a change against sync's, and its
@@ -39,7 +40,7 @@ def main() -> None:
     print(f"{'procs x data':<14}{'build':<6}{'munmap':>9}{'release ms':>12}"
           f"{'sync rel.':>10}{'CPU':>7}{'fallbacks':>11}  boots' munmap")
     for p, r in points:
-        for build in ("old", "new"):
+        for build in sorted({b for b, _, _, _, _ in data}, key=lambda b: b != "old"):
             cycles = sorted({c for b, c, pp, rr, _ in data if (b, pp, rr) == (build, p, r)})
             sp, rel, srel, cpu, fb = [], [], [], [], []
             for c in cycles:
