@@ -176,12 +176,14 @@ static unsigned long zs_defer_pending_hwm;
  * a runaway (workers that cannot run), it does not pace a burst: reclaim
  * takes pending pages back first (a shrinker with seeks 0, and zram's and
  * zswap's limits through zs_reclaim_deferred()), so they are as available
- * as clean page cache. Default 1/4 of RAM: 4 processes unmapping 256 MB of
- * incompressible data each in a 2-CPU, 3 GB guest left up to about 90000
- * pages (1/9 of RAM) pending under llist with no limit, and 1/64, the
- * first default, made a quarter of their frees synchronous.
+ * as clean page cache. Default 1/2 of RAM: 4 processes unmapping 256 MB of
+ * incompressible data each in a 2-CPU, 3 GB guest left up to 200000 of
+ * hbuf-cb's frees (nearly a page each) pending; with 1/4, the default
+ * before, 6 of 14 such runs fell back on 162-6141 frees, with 1/2 none
+ * of 11 (results/issue17-limit/). 1/64, the first default, made a
+ * quarter of llist's frees synchronous.
  */
-#define ZS_DEFER_PENDING_LIMIT_SHIFT	2
+#define ZS_DEFER_PENDING_LIMIT_SHIFT	1
 static unsigned long zs_defer_pending_limit;
 
 enum zs_defer_stat_item {

@@ -696,6 +696,11 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 	u64 start, ns;
 
 	trace_zs_defer_drain_begin(buf->mode, nr, 0);
+	/*
+	 * Pending peaks as a drain starts, before it takes @buf's entries
+	 * off: sample the high-water mark there, once per buffer.
+	 */
+	zs_defer_read_pending();
 	start = ktime_get_ns();
 
 	/* The users' frees first; the handles left are moved to the front */

@@ -668,6 +668,42 @@ static void zs_defer_test_limit(struct kunit *test)
 	zs_destroy_pool(pool);
 }
 
+/*
+ * pending_hwm must record a backlog that nobody read while it was there:
+ * the buffer modes sampled it only when pending was read (sysfs), and
+ * read 0 after a burst that left a quarter of RAM pending.
+ */
+static void zs_defer_test_hwm(struct kunit *test)
+{
+	struct zs_pool *pool = zs_defer_test_start(test);
+	unsigned long *handles;
+	unsigned long nr, hwm;
+	unsigned int i;
+
+	if (!zs_defer_ops_defers(zs_defer_test_mode(test))) {
+		zs_destroy_pool(pool);
+		kunit_skip(test, "frees at once");
+	}
+	/* PAGE_SIZE: the huge class, every free empties a zspage */
+	handles = zs_defer_test_fill(test, pool, PAGE_SIZE);
+	zs_defer_test_settle(test, NULL);
+	WRITE_ONCE(zs_defer_pending_hwm, 0);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	/* One CPU: pcpu's drain then takes the whole backlog in one batch */
+	migrate_disable();
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+		zs_defer_test_free(pool, handles[i]);
+	migrate_enable();
+	/* Not zs_defer_read_pending(), which would set the mark itself */
+	nr = max(zs_defer_count_sum(false), 0L) + zs_defer_mode_pending();
+	KUNIT_EXPECT_GT(test, nr, 0UL);
+	zs_defer_test_release(test);
+	hwm = READ_ONCE(zs_defer_pending_hwm);
+	KUNIT_EXPECT_GE(test, hwm, nr);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 /* hbuf selected, and a pool with @nr objects of 300 bytes in @handles */
 static struct zs_pool *zs_defer_test_hbuf_objs(struct kunit *test,
@@ -1294,6 +1330,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_switch_pending,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_limit, zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_hwm, zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_kick_batches,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_budget,

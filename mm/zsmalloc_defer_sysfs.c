@@ -9,7 +9,9 @@
  *			switch, anything else is -EINVAL
  * pending	ro	zspages deferred and not yet freed
  * pending_pages ro	their pages (still counted in zs_get_total_pages())
- * pending_hwm	ro	high-water mark of pending (approximate)
+ * pending_hwm	rw	high-water mark of pending (approximate: sampled as
+ *			drains start and pending is read); write 0 to
+ *			reset it to what is pending now
  * pending_limit rw	pending pages above which frees go synchronous; > 0
  * deferred	ro	zspages taken by a deferring mode
  * drained	ro	deferred zspages freed; equals deferred once idle
@@ -105,7 +107,21 @@ static ssize_t pending_hwm_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", READ_ONCE(zs_defer_pending_hwm));
 }
 
-static struct kobj_attribute pending_hwm_attr = __ATTR_RO(pending_hwm);
+/* Only 0: reset the mark to what is pending now, as zram's mem_used_max */
+static ssize_t pending_hwm_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	unsigned long val;
+
+	if (kstrtoul(buf, 0, &val) || val)
+		return -EINVAL;
+	WRITE_ONCE(zs_defer_pending_hwm, 0);
+	zs_defer_read_pending();
+	return count;
+}
+
+static struct kobj_attribute pending_hwm_attr = __ATTR_RW(pending_hwm);
 
 static ssize_t pending_limit_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)

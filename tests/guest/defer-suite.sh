@@ -233,10 +233,18 @@ zsd_check_back "$base" "$(zsd_zram_mem)" "switch storm: zram memory"
 
 # The benchmark's workloads run to completion in every mode (munmap, kill,
 # and swapio, which checks every page it swaps back in).
+# pending_hwm, reset before each mode's munmap runs, must show the
+# backlog they left in a deferring mode (nobody reads pending meanwhile:
+# the buffer modes' mark once stayed 0 through such a burst) and none in
+# sync.
 for m in $modes; do
 	echo "$m" >$Z/free_mode
+	echo 0 >$Z/pending_hwm
 	r=$(munmap -p 2 -s "$SMB" -r 1024) && k=$(munmap -p 2 -s "$SMB" -r 3600 -k)
 	zsd_ok $? "$m: munmap benchmark: ${r#result } / kill: ${k#result }"
+	hwm=$(cat $Z/pending_hwm)
+	if [ "$m" = sync ]; then [ "$hwm" = 0 ]; else [ "$hwm" -gt 0 ]; fi
+	zsd_ok $? "$m: pending_hwm after the munmap runs: $hwm"
 	s=$(swapio -s "$SMB" -r 1024)
 	zsd_ok $? "$m: swapio benchmark: ${s#result }"
 done
@@ -244,6 +252,12 @@ echo sync >$Z/free_mode
 
 # free_mode input handling.
 sysfs_input | grep -v '^1\.\.' | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&free_mode input: /"
+
+# pending_hwm input: 0 resets it; anything else is refused with EINVAL.
+for bad in 1 -1 x 0x; do
+	! printf '%s' "$bad" 2>/dev/null >$Z/pending_hwm
+	zsd_ok $? "pending_hwm input: '$bad' refused"
+done
 
 # hbuf_drain_workers input: 1 to the possible CPUs (the default); anything
 # else is refused with EINVAL and leaves the value as it was.
