@@ -10,10 +10,17 @@
  * holds no more pages and memory than before the fill: zram's mm_stat, or
  * zswap's stored_pages and pool_total_size with -b zswap) and the CPU time
  * all CPUs spent running tasks meanwhile (/proc/schedstat), worker threads
- * included. -R is for a kernel that leaks on purpose (the ceiling probes):
- * it never gives the memory back, and a swap slot it reuses drops the leaked
- * data, so -R skips the release wait (release_ms=-1) and the check that the
- * pages reached the backend (VmSwap is still checked).
+ * included; and the memory held, the share of what the fill added to the
+ * backend's memory (zram's mem_used_total, zswap's pool_total_size) that it
+ * still holds when the slowest munmap() returned (with -k: when every
+ * process is reaped): about 0 where frees are synchronous, what deferred
+ * frees hold back otherwise.
+ *
+ * -R is for a kernel that leaks on purpose (the ceiling probes): it never
+ * gives the memory back, and a swap slot it reuses drops the leaked data,
+ * so -R skips the release wait (release_ms=-1), the memory held
+ * (held_pct=-1) and the check that the pages reached the backend (VmSwap
+ * is still checked).
  *
  * With -C CTL,ACK (the FIFOs of `perf record -D -1 --control=fifo:CTL,ACK`)
  * profiling is enabled at the barrier and disabled once the memory is back,
@@ -126,7 +133,8 @@ int main(int argc, char **argv)
 	int notswapped = 0, swap = ZSD_SWAP_ZRAM;
 	unsigned long mb = 256, rnd = 1024;
 	unsigned long long busy0;
-	struct zsd_swap_state base;
+	struct zsd_swap_state base, stored = { 0, -1 }, now;
+	double held_pct = -1;
 	long long wait = 0;
 	uint64_t t0, tmax = 0, tsum = 0, treap = 0;
 	pid_t *pids;
@@ -181,8 +189,11 @@ int main(int argc, char **argv)
 			notswapped);
 		return 1;
 	}
-	if (!norelease)
+	if (!norelease) {
 		zsd_check_stored(swap, &base, procs * (mb << 20), "munmap");
+		if (zsd_swap_read(swap, &stored))
+			stored.mem = -1;
+	}
 	perf_command("enable\n");
 	busy0 = busy_ns();
 	t0 = zsd_now_ns();
@@ -208,15 +219,19 @@ int main(int argc, char **argv)
 		for (i = 0; i < procs; i++)
 			waitpid(pids[i], NULL, 0);
 	}
+	if (stored.mem > base.mem && !zsd_swap_read(swap, &now))
+		held_pct = 100.0 * (now.mem > base.mem ? now.mem - base.mem : 0) /
+			   (stored.mem - base.mem);
 	if (!norelease)
 		wait = zsd_wait_released(swap, &base, 30000);
 	perf_command("disable\n");
 	printf("result workload=munmap swap=%s procs=%d size_mb=%lu random_bytes=%lu kill=%d "
-	       "munmap_ms=%.3f munmap_mean_ms=%.3f reap_ms=%.3f release_ms=%.3f cpu_ms=%.3f\n",
+	       "munmap_ms=%.3f munmap_mean_ms=%.3f reap_ms=%.3f release_ms=%.3f cpu_ms=%.3f "
+	       "held_pct=%.2f\n",
 	       zsd_swap_name(swap), procs, mb, rnd, killmode, tmax / 1e6,
 	       procs ? tsum / 1e6 / procs : 0, treap / 1e6,
 	       wait < 0 || norelease ? -1.0 : (zsd_now_ns() - t0) / 1e6,
-	       (busy_ns() - busy0) / 1e6);
+	       (busy_ns() - busy0) / 1e6, held_pct);
 	if (wait < 0)
 		fprintf(stderr, "munmap: %s's memory never came back\n", zsd_swap_name(swap));
 	return wait < 0 ? 1 : 0;

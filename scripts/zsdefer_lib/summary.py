@@ -13,6 +13,10 @@ Columns (medians unless said):
 - CPU: change of all CPUs' busy time, workers included (+ is more CPU).
 - at once: the share of the mode's frees it did synchronously (no buffer
   page, pending limit), from the guest's counters.
+- held: the share of the memory the fill added to the swap backend that
+  it still held when the slowest munmap() returned (bench/munmap.c's
+  held_pct): what the mode's deferred frees held back then; sync's is
+  about 0, so it is given as is, not against sync.
 With --lockfix, a row for the lock fixes (lockfix against unpatched)
 and, beside each row, the same design on top of them (+lockfix: munmap,
 CPU, at once), each against its own base (base_of(): a mode on top of
@@ -37,8 +41,8 @@ MODE_W = 9
 
 def head(lockfix: bool = False) -> str:
     return (f"{'point':<{POINT_W}}{'mode':<{MODE_W}}{'munmap':>7}  {'95% interval':<14}"
-            f"{'share':>6}{'release':>9}{'CPU':>7}{'at once':>9}"
-            + (f"{'+lockfix':>9} {'CPU':>7}{'at once':>9}" if lockfix else ""))
+            f"{'share':>6}{'release':>8}{'CPU':>7}{'at once':>8}{'held':>5}"
+            + (f"{'+lockfix':>9} {'CPU':>6}{'at once':>8}" if lockfix else ""))
 
 
 def speedup_interval(sync: Sequence[float], mode: Sequence[float]
@@ -125,13 +129,28 @@ def _at_once(at_once: Optional[float]) -> str:
     return f"{at_once:.1f}%" if at_once is not None else "-"
 
 
+def held(recs: Sequence[Record], mode: str) -> Optional[float]:
+    """Median held_pct of @mode's records (%), None where none measured it
+    (results saved before bench/munmap.c did, and the probe's leaky runs,
+    which print -1)."""
+    vals = [float(r["held_pct"]) for r in recs  # type: ignore[arg-type]
+            if r.get("mode") == mode and float(r.get("held_pct", -1)) >= 0]  # type: ignore[arg-type]
+    return statistics.median(vals) if vals else None
+
+
+def _held(pct: Optional[float]) -> str:
+    return f"{pct:.0f}%" if pct is not None else "-"
+
+
 def alone(cols: Dict[str, Dict[str, List[float]]], mode: str,
-          ceiling: Optional[float], at_once: Optional[float]) -> str:
+          ceiling: Optional[float], at_once: Optional[float],
+          held_pct: Optional[float] = None) -> str:
     """The columns of @mode against base_of(@mode), under head()'s: @cols
     maps each metric key (munmap_ms, release_ms, cpu_ms) to {mode:
-    samples}; dashes where @mode was not measured."""
+    samples}; @held_pct is held()'s; dashes where @mode was not
+    measured."""
     if not _measured(cols, mode):
-        return f"{'-':>7}  {'-':<14}{'-':>6}{'-':>9}{'-':>7}{'-':>9}"
+        return f"{'-':>7}  {'-':<14}{'-':>6}{'-':>8}{'-':>7}{'-':>8}{'-':>5}"
     mu = cols["munmap_ms"]
     lo, hi = speedup_interval(mu[base_of(mode)], mu[mode])
     ci = f"[{lo:.2f}, {hi:.2f}]" if not math.isnan(lo) else "-"
@@ -139,7 +158,8 @@ def alone(cols: Dict[str, Dict[str, List[float]]], mode: str,
                             ceiling) if ceiling else None)
     return (f"{_munmap(cols, mode)} {ci:<14}"
             f"{(f'{100 * share:.0f}%' if share is not None else '-'):>6}"
-            f"{_ratio(cols, 'release_ms', mode):>9}{_cpu(cols, mode):>7}{_at_once(at_once):>9}")
+            f"{_ratio(cols, 'release_ms', mode):>8}{_cpu(cols, mode):>7}{_at_once(at_once):>8}"
+            f"{_held(held_pct):>5}")
 
 
 def fixed(cols: Dict[str, Dict[str, List[float]]], mode: str,
@@ -147,8 +167,8 @@ def fixed(cols: Dict[str, Dict[str, List[float]]], mode: str,
     """The short columns (munmap, CPU, at once) of @mode, a column on top of
     the lock fixes, against base_of(@mode), under head()'s +lockfix."""
     if not _measured(cols, mode):
-        return f"  {'-':>8}{'-':>7}{'-':>9}"
-    return f"  {_munmap(cols, mode)}{_cpu(cols, mode):>7}{_at_once(at_once):>9}"
+        return f"  {'-':>8}{'-':>6}{'-':>8}"
+    return f"  {_munmap(cols, mode)}{_cpu(cols, mode):>6}{_at_once(at_once):>8}"
 
 
 def designs(modes: Sequence[str]) -> List[str]:
@@ -181,7 +201,8 @@ def summary(records: List[Record]) -> str:
                 if _measured(cols, d) or (lockfix and _measured(cols, fixed_of(d)))]
         for i, d in enumerate(rows):
             line = (f"{point_name(point) if i == 0 else '':<{POINT_W}}{d:<{MODE_W}}"
-                    + alone(cols, d, ceil.get(point, {}).get(d), shares.get(d)))
+                    + alone(cols, d, ceil.get(point, {}).get(d), shares.get(d),
+                            held(recs_at[point], d)))
             if lockfix:
                 line += fixed(cols, fixed_of(d), shares.get(fixed_of(d)))
             lines.append(line.rstrip())
@@ -190,7 +211,9 @@ def summary(records: List[Record]) -> str:
     text = "\n".join(["summary: munmap against sync in the same boots (medians; * significant,",
                       "  Welch p < 0.05); share = (speedup - 1) / (ceiling - 1), ceiling on the "
                       "probe kernel;", "  CPU: all CPUs' time, workers included; at once: "
-                      "frees done synchronously"]
+                      "frees done synchronously;",
+                      "  held: the backend's memory still held when munmap() returned, "
+                      "% of what the fill added"]
                      + (["  lockfix row: lockfix against unpatched (other boots); +lockfix "
                          "columns: the mode", "  on top of the lock fixes against sync+lockfix "
                          "in the same boot (what a design adds to", "  them), and on the "

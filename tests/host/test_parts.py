@@ -95,7 +95,7 @@ class PartsTest(unittest.TestCase):
         # each against its base: lockfix 100 / 80 alone, sync+lockfix 100 / 85 beside
         self.assertRegex(rows["lockfix"], r"incompr\. lockfix\s+1\.25x .*1\.18x")
         # hbuf did not run on the lock fixes: dashes there
-        self.assertTrue(rows["hbuf"].endswith("-      -        -"), rows["hbuf"])
+        self.assertTrue(rows["hbuf"].endswith("-     -       -"), rows["hbuf"])
         self.assertTrue(all(len(x) <= 120 for x in lines))
         self.assertNotIn("sync+lockfix ", head + "".join(rows))
         self.assertEqual(summary.base_of("hbuf-cb+lockfix"), "sync+lockfix")
@@ -108,7 +108,8 @@ class PartsTest(unittest.TestCase):
         text = summary.summary([rec("sync", 100.0), rec("sync+lockfix", 90.0),
                                 rec("pcpu+lockfix", 60.0)])
         row = next(x for x in text.splitlines() if " pcpu " in x)
-        self.assertRegex(row, r"pcpu\s+-\s+-\s+-\s+-\s+-\s+-\s+1\.50x")
+        # (munmap, interval, share, release, CPU, at once, held)
+        self.assertRegex(row, r"pcpu\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+1\.50x")
         # the dashes stand where the numbers would: under munmap's x
         head = next(x for x in text.splitlines() if x.startswith("point"))
         self.assertEqual(row.index("-"), head.index("munmap") + 5)

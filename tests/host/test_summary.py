@@ -10,7 +10,7 @@ from zsdefer_lib import bench, stats, summary
 
 def rec(mode: str, ms: float, procs: int = 1, rnd: int = 3600, probe: str = "",
         release: float = -1.0, cpu: float = -1.0, deferred: int = -1,
-        fallbacks: int = -1) -> dict:
+        fallbacks: int = -1, held: float = -2.0) -> dict:
     r = {"workload": "munmap", "swap": "zram", "size_mb": 256, "random_bytes": rnd,
          "procs": procs, "kill": 0, "mode": mode, "munmap_ms": ms,
          "release_ms": release if release >= 0 else ms + 2, "cpu_ms": cpu if cpu >= 0 else ms,
@@ -19,11 +19,14 @@ def rec(mode: str, ms: float, procs: int = 1, rnd: int = 3600, probe: str = "",
         r["deferred"], r["fallbacks"] = deferred, fallbacks
     if probe:
         r["probe"] = probe
+    if held > -2:
+        r["held_pct"] = held
     return r
 
 
-SYNC = [rec("sync", ms, cpu=100.0) for ms in (100.0, 101, 99, 100)]
-LLIST = [rec("llist", ms, cpu=110.0, deferred=1000, fallbacks=0) for ms in (50.0, 51, 49, 50)]
+SYNC = [rec("sync", ms, cpu=100.0, held=0.1) for ms in (100.0, 101, 99, 100)]
+LLIST = [rec("llist", ms, cpu=110.0, deferred=1000, fallbacks=0, held=h)
+         for ms, h in ((50.0, 30.0), (51, 42.0), (49, 38.0), (50, 35.0))]
 HBUF = [rec("hbuf", ms, cpu=90.0, deferred=900, fallbacks=100 * i)
         for i, ms in enumerate((40.0, 41, 39))]
 # ceiling of llist's teardown: 100 / 40 = 2.5x
@@ -40,18 +43,29 @@ class SummaryTest(unittest.TestCase):
         self.assertTrue(llist.startswith("zram 1 x 256 MB huge/incompr."), llist)
         f = llist[summary.POINT_W:].split()
         # speedup 100 / 50 = 2.00x, significant; share (2 - 1) / (2.5 - 1) = 67%;
-        # release 102 / 52 = 1.96x; CPU 110 / 100 = +10%; nothing at once
+        # release 102 / 52 = 1.96x; CPU 110 / 100 = +10%; nothing at once;
+        # held: median of 30, 42, 38, 35% = 36.5%, as is (not against sync)
         self.assertEqual(f[0], "llist")
         self.assertEqual(f[1], "2.00x*")
-        self.assertEqual(f[4:], ["67%", "1.96x", "+10%", "0.0%"])
+        self.assertEqual(f[4:], ["67%", "1.96x", "+10%", "0.0%", "36%"])
         hbuf = next(x for x in lines if " hbuf " in x)
         f = hbuf[summary.POINT_W:].split()
         # no zs_free probe measured: no share; release 102 / 42; at once: median
-        # of 0, 10, 18.2% = 10%
-        self.assertEqual(f[4:], ["-", "2.43x", "-10%", "10.0%"])
+        # of 0, 10, 18.2% = 10%; held not measured (older results): -
+        self.assertEqual(f[4:], ["-", "2.43x", "-10%", "10.0%", "-"])
         self.assertFalse(any(" sync " in x or "unpatched" in x for x in lines[4:]))
         # the point is named on its first row only
         self.assertTrue(hbuf.startswith(" " * summary.POINT_W))
+
+    def test_held(self) -> None:
+        # the median of the mode's own records; -1 (a leaky probe run) and
+        # records without the field do not count
+        recs = [rec("hbuf", 40.0, held=h) for h in (10.0, 20.0, 60.0, -1.0)] + [rec("hbuf", 40.0)]
+        self.assertEqual(summary.held(recs, "hbuf"), 20.0)
+        self.assertIsNone(summary.held(recs, "llist"))
+        self.assertIsNone(summary.held([rec("hbuf", 40.0, held=-1.0)], "hbuf"))
+        self.assertEqual(summary._held(None), "-")
+        self.assertEqual(summary._held(36.5), "36%")
 
     def test_no_sync_no_summary(self) -> None:
         self.assertEqual(summary.summary(LLIST), "")
