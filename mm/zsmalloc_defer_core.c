@@ -38,6 +38,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/swap.h>	/* mm_account_reclaimed_pages() */
 #include <linux/workqueue.h>
 
 #define CREATE_TRACE_POINTS
@@ -579,6 +580,12 @@ static bool __maybe_unused zs_defer_try_free_zspage(struct zs_pool *pool,
 {
 	if (zs_defer_trylock_pages(zspage)) {
 		zs_defer_release_zspage(pool, class, zspage);
+		/*
+		 * Reclaim's progress, as slab's shrinkers count theirs: without
+		 * it a direct reclaim that freed only pending zspages reads as
+		 * no progress and ends in the OOM killer.
+		 */
+		mm_account_reclaimed_pages(class->pages_per_zspage);
 		return true;
 	}
 	if (!counted)
