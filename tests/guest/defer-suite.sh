@@ -144,9 +144,16 @@ for m in $modes; do
 	# writer needs, about half, less what else it finds). Before its
 	# freed pages counted as reclaim progress, pcpu's run ended in the
 	# OOM killer with 652 of 666 MB still held.
-	if [ -w "$H" ] && [ "$m" != sync ]; then
+	# Only at full size (MB >= 256): with 64 MB held (the debug run's
+	# size) the writer's 32 MB beyond MemFree are of the order of the
+	# watermark boost and of the freed pages the per-CPU page lists keep
+	# (the debug kernel's OOM reports: 37-47 MB in free_pcp, zram emptied
+	# by the shrinker), so the test would measure the page allocator.
+	if [ -w "$H" ] && [ "$m" != sync ] && [ "$MB" -lt 256 ]; then
+		echo "ok - $m: memory pressure # SKIP at $MB MB: see defer-suite.sh"
+	elif [ -w "$H" ] && [ "$m" != sync ]; then
 		ram=$(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
-		hmb=$((MB < 256 ? MB * 4 : ram / 3))
+		hmb=$((ram / 3))
 		# (the kernel log: small configs have no vmstat oom_kill)
 		oom0=$(dmesg | grep -c 'invoked oom-killer')
 		echo Y >"$H"
