@@ -132,9 +132,8 @@ def _at_once(at_once: Optional[float]) -> str:
 def held(recs: Sequence[Record], mode: str) -> Optional[float]:
     """Median held_pct of @mode's records (%), None where none measured it
     (results saved before bench/munmap.c did, and the probe's leaky runs,
-    which print -1)."""
-    vals = [float(r["held_pct"]) for r in recs  # type: ignore[arg-type]
-            if r.get("mode") == mode and float(r.get("held_pct", -1)) >= 0]  # type: ignore[arg-type]
+    which print -1: results.group() leaves both out)."""
+    vals = results.group(list(recs), "held_pct", ()).get((), {}).get(mode)
     return statistics.median(vals) if vals else None
 
 
