@@ -625,6 +625,50 @@ static void zs_defer_test_kick_batches(struct kunit *test)
 	zs_destroy_pool(pool);
 }
 
+/*
+ * zs_defer_list_put_back(), reclaim's return of the zspages it did not
+ * take: the chain goes back whole, in front of what was pushed since it
+ * was taken, or alone on an empty list. Plain nodes on a list of our own,
+ * with the workers held: put_back touches nothing but the links.
+ */
+static void zs_defer_test_put_back(struct kunit *test)
+{
+	struct llist_node nodes[8], *node, *chain;
+	struct zs_defer_list list;
+	unsigned long seen = 0;
+	unsigned int i, n = 0;
+
+	zs_defer_list_init(&list, NULL);
+	WRITE_ONCE(zs_defer_test_hold, true);
+
+	/* 0-4 taken off the list, 5-7 pushed meanwhile */
+	for (i = 0; i < 5; i++)
+		llist_add(&nodes[i], &list.head);
+	chain = llist_del_all(&list.head);
+	for (i = 5; i < ARRAY_SIZE(nodes); i++)
+		llist_add(&nodes[i], &list.head);
+	zs_defer_list_put_back(&list, chain);
+	llist_for_each(node, llist_del_all(&list.head)) {
+		seen |= BIT(node - nodes);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, (unsigned int)ARRAY_SIZE(nodes));
+	KUNIT_EXPECT_EQ(test, seen, BIT(ARRAY_SIZE(nodes)) - 1);
+
+	/* Onto an empty list: the chain is the list */
+	for (i = 0; i < 3; i++)
+		llist_add(&nodes[i], &list.head);
+	chain = llist_del_all(&list.head);
+	zs_defer_list_put_back(&list, chain);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(list.head.first), chain);
+	for (n = 0, node = llist_del_all(&list.head); node; node = node->next)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, 3U);
+
+	WRITE_ONCE(zs_defer_test_hold, false);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&list.dwork));
+}
+
 static void zs_defer_test_limit(struct kunit *test)
 {
 	struct zs_pool *pool = zs_defer_test_start(test);
@@ -1337,6 +1381,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
 			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE(zs_defer_test_put_back),
 	KUNIT_CASE_PARAM(zs_defer_test_disarm, zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_lockfix_compact,
 			 zs_defer_test_modes_gen_params),
