@@ -1010,8 +1010,8 @@ static ssize_t hbuf_pool_pages_store(struct kobject *kobj,
 {
 	unsigned long nr;
 
-	if (kstrtoul(buf, 0, &nr) || !nr ||
-	    nr > max(totalram_pages() / 16, 1UL))
+	/* At most RAM: the default, pending_limit's half of it, fits */
+	if (kstrtoul(buf, 0, &nr) || !nr || nr > totalram_pages())
 		return -EINVAL;
 	zs_hbuf_resize(nr);
 	return count;

@@ -325,6 +325,26 @@ if [ -w $Z/hbuf_drain_workers ]; then
 	echo "$w0" >$Z/hbuf_drain_workers
 fi
 
+# hbuf_pool_pages input: 1 to the pages of RAM; its boot default
+# (pending_limit, half of RAM, plus two a CPU) can be written back (it was
+# refused once the default outgrew a bound of RAM / 16). Anything else is
+# refused with EINVAL and leaves the value as it was.
+if [ -w $Z/hbuf_pool_pages ]; then
+	p0=$(cat $Z/hbuf_pool_pages)
+	# twice MemTotal in KiB: more pages than RAM has, whatever PAGE_SIZE
+	over=$(awk '/^MemTotal/ { print $2 * 2 }' /proc/meminfo)
+	for bad in 0 "$over" -1 x 1x; do
+		! printf '%s' "$bad" 2>/dev/null >$Z/hbuf_pool_pages &&
+			[ "$(cat $Z/hbuf_pool_pages)" = "$p0" ]
+		zsd_ok $? "hbuf_pool_pages input: '$bad' refused, still $p0"
+	done
+	echo 1 >$Z/hbuf_pool_pages && [ "$(cat $Z/hbuf_pool_pages)" = 1 ] &&
+		echo "$p0" >$Z/hbuf_pool_pages &&
+		[ "$(cat $Z/hbuf_pool_pages)" = "$p0" ]
+	zsd_ok $? "hbuf_pool_pages input: 1 and the default $p0 taken"
+	echo "$p0" >$Z/hbuf_pool_pages
+fi
+
 # Tracepoints: trace-cmd records the zsmalloc events.
 if command -v trace-cmd >/dev/null; then
 	first=$(echo "$modes" | awk '{print $NF}')
