@@ -14,8 +14,10 @@
  * (hbuf-cb); a buffer may hold both kinds around a switch between the
  * two. A full buffer is swapped for a free page of the buffer pool and
  * queued (zs_hbuf_queue) to the drain worker, whose run is armed a jiffy
- * out on another CPU (zs_defer_kick_delayed()); with no page to be had (or
- * the closed buffers at the pending limit) zs_free() frees synchronously,
+ * out on another CPU (zs_defer_kick_delayed()). With no page to be had (or
+ * the closed buffers at the pending limit), hbuf's producer frees its own
+ * full buffer in one batch and fills it again (zs_hbuf_self_drain());
+ * hbuf-cb's user, and a CPU left without any buffer, free synchronously,
  * counted as a fallback.
  *
  * Drain workers: while the worker runs, it queues a helper for every
@@ -200,6 +202,16 @@ static void shrink_work_hbuf(struct work_struct *work);
 static DECLARE_DELAYED_WORK(zs_hbuf_work, work_hbuf);
 static DECLARE_DELAYED_WORK(zs_hbuf_flush_dwork, flush_work_hbuf);
 static DECLARE_DELAYED_WORK(zs_hbuf_shrink_dwork, shrink_work_hbuf);
+
+/* Where a drain runs, and so what it may wait for */
+enum zs_hbuf_ctx {
+	ZS_HBUF_WORKER,		/* sleeps on page locks, reschedules */
+	ZS_HBUF_RECLAIM,	/* only tries page locks, reschedules */
+	ZS_HBUF_ATOMIC,		/* only tries page locks, never reschedules */
+};
+
+static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr,
+				 enum zs_hbuf_ctx ctx);
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 static unsigned int zs_hbuf_free_cbs(struct zs_hbuf_ent *ent, unsigned int nr);
@@ -454,6 +466,46 @@ static struct zs_hbuf *zs_hbuf_swap(const struct zs_defer_ops *ops,
 }
 
 /*
+ * Fill slow path, no fresh buffer to be had (the pool at its bound, no
+ * page without waiting, or pending_limit reached): rather than leave the
+ * full @buf on this CPU and free every further handle on its own, the
+ * producer frees @buf's handles itself, as a drain would, one class->lock
+ * per class of the buffer, and keeps filling the emptied buffer. Nothing
+ * is added to what is pending, and what was pending in @buf is freed.
+ *
+ * Buffers of handles only (hbuf): a user's entry (hbuf-cb) is freed by
+ * the user's callback, which takes the user's locks (zram's slot locks),
+ * and the user pushes it while holding one (zram_slot_free_notify()):
+ * those still fall back one by one. Preemption disabled; takes the locks
+ * a zs_free() takes, one at a time; never sleeps (page locks are only
+ * tried, the zspages whose pages are not go to the retry worker, as
+ * reclaim's do). Returns true if @buf is this CPU's again, and empty.
+ */
+static noinline bool zs_hbuf_self_drain(struct zs_hbuf *buf)
+{
+	struct zs_hbuf **cur = this_cpu_ptr(&zs_hbuf_cur);
+	unsigned int i, nr = buf->nr;
+
+	for (i = 0; i < nr; i++)
+		if (buf->ent[i].owner & ZS_HBUF_CB)
+			return false;
+	/* zs_hbuf_close_all() may have taken it: then it is no longer ours */
+	if (cmpxchg(cur, buf, NULL) != buf)
+		return false;
+	trace_zs_defer_drain_begin(buf->mode, nr, 0);
+	zs_hbuf_free_handles(buf->ent, nr, ZS_HBUF_ATOMIC);
+	__this_cpu_sub(zs_hbuf_nr_pending, nr);
+	zs_defer_stat_add(ZS_DEFER_DRAINED, nr);
+	zs_defer_stat_add(ZS_DEFER_DRAIN_RUNS, 1);
+	trace_zs_defer_drain_end(buf->mode, nr, 0);
+	buf->nr = 0;
+	buf->bytes = 0;
+	/* Only this CPU installs its buffer: *cur is still NULL */
+	WRITE_ONCE(*cur, buf);
+	return true;
+}
+
+/*
  * Append (@owner, @val), whose free gives back @size bytes (at most a
  * page), to this CPU's buffer for @ops. Preemption disabled
  * (->free_handle, ->push). Returns false if the caller must free now.
@@ -466,7 +518,11 @@ static bool zs_hbuf_add(const struct zs_defer_ops *ops, unsigned long owner,
 	unsigned int nr;
 
 	if (unlikely(!buf || buf->nr == ZS_HBUF_SLOTS)) {
+		struct zs_hbuf *full = buf;
+
 		buf = zs_hbuf_swap(ops, buf, &why);
+		if (!buf && full && zs_hbuf_self_drain(full))
+			buf = full;
 		if (!buf) {
 			zs_defer_stat_add(ZS_DEFER_FALLBACKS, 1);
 			trace_zs_defer_fallback(ops->name, why);
@@ -573,13 +629,13 @@ static struct size_class *zs_hbuf_class(struct zs_pool *pool,
 
 /*
  * Free the @nr objects of @ent, all of @class, under one class->lock, then
- * the zspages they emptied and their handles; from @reclaim, zspages whose
+ * the zspages they emptied and their handles; with @trylock, zspages whose
  * pages do not trylock go to the core's retry list. Returns the zspages
  * freed or handed on.
  */
 static unsigned int zs_hbuf_free_run(struct size_class *class,
 				     struct zs_hbuf_ent *ent, unsigned int nr,
-				     bool reclaim)
+				     bool trylock)
 {
 	void *handles[ZS_HBUF_BULK];
 	struct llist_node *empty = NULL;
@@ -609,7 +665,7 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 	spin_unlock(&class->lock);
 
 	llist_for_each_entry_safe(zspage, next, empty, defer_node) {
-		if (reclaim)
+		if (trylock)
 			zs_defer_try_free_zspage(pool, class, zspage, false);
 		else
 			zs_defer_free_zspage(pool, class, zspage);
@@ -637,9 +693,12 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
  */
 #define ZS_HBUF_GATHER	16
 
-/* Free the @nr handles of @ent: by class, one class->lock per class */
+/*
+ * Free the @nr handles of @ent: by class, one class->lock per class, as
+ * @ctx allows (see enum zs_hbuf_ctx)
+ */
 static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr,
-				 bool reclaim)
+				 enum zs_hbuf_ctx ctx)
 {
 	unsigned int i, j, k, passes;
 
@@ -669,8 +728,10 @@ static void zs_hbuf_free_handles(struct zs_hbuf_ent *ent, unsigned int nr,
 	for (i = 0; i < nr; i = j) {
 		for (j = i + 1; j < nr && ent[j].class == ent[i].class; j++)
 			;
-		zs_hbuf_free_run(ent[i].class, ent + i, j - i, reclaim);
-		cond_resched();
+		zs_hbuf_free_run(ent[i].class, ent + i, j - i,
+				 ctx != ZS_HBUF_WORKER);
+		if (ctx != ZS_HBUF_ATOMIC)
+			cond_resched();
 	}
 }
 
@@ -704,7 +765,8 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 	start = ktime_get_ns();
 
 	/* The users' frees first; the handles left are moved to the front */
-	zs_hbuf_free_handles(buf->ent, zs_hbuf_free_cbs(buf->ent, nr), reclaim);
+	zs_hbuf_free_handles(buf->ent, zs_hbuf_free_cbs(buf->ent, nr),
+			     reclaim ? ZS_HBUF_RECLAIM : ZS_HBUF_WORKER);
 
 	ns = ktime_get_ns() - start;
 	this_cpu_sub(zs_hbuf_nr_pending, nr);

@@ -669,11 +669,21 @@ static void zs_defer_test_put_back(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&list.dwork));
 }
 
+/*
+ * Does @mode's producer free its own full buffer when it gets no other
+ * (zs_hbuf_self_drain())? hbuf's does, for the handles it buffers.
+ */
+static bool zs_defer_test_self_drains(const struct zs_defer_ops *mode)
+{
+	return !strcmp(mode->name, "hbuf");
+}
+
 static void zs_defer_test_limit(struct kunit *test)
 {
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
 	struct zs_pool *pool = zs_defer_test_start(test);
 	unsigned long limit = READ_ONCE(zs_defer_pending_limit);
-	u64 fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
+	u64 fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS), drained;
 	unsigned long *handles;
 	unsigned int i;
 
@@ -685,21 +695,31 @@ static void zs_defer_test_limit(struct kunit *test)
 	 * over it, so most of them must go synchronous; whether the first
 	 * ones are deferred depends on what the CPU left unchecked before,
 	 * so pending is only bounded: the limit, one CPU's slack and a
-	 * zspage. The buffer modes fall back once the CPU's buffer is full:
-	 * 1024 frees are more than one buffer holds with 4K and 16K pages
-	 * (254 and 1022 handles), not with 64K pages.
+	 * zspage. Once the CPU's buffer is full, hbuf's producer frees it
+	 * itself (zs_hbuf_self_drain()) and hbuf-cb's falls back: 1024 frees
+	 * are more than one buffer holds with 4K and 16K pages (254 and 1022
+	 * handles), not with 64K pages.
 	 */
 	handles = zs_defer_test_fill(test, pool, PAGE_SIZE / 4);
 	zs_defer_test_settle(test, NULL);
+	drained = zs_defer_stat_read(ZS_DEFER_DRAINED);
 	WRITE_ONCE(zs_defer_test_hold, true);
 	WRITE_ONCE(zs_defer_pending_limit, 1);
 	migrate_disable();
 	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
 		zs_defer_test_free(pool, handles[i]);
 	migrate_enable();
-	if (zs_defer_ops_defers(zs_defer_test_mode(test))) {
+	if (zs_defer_test_self_drains(mode)) {
+		/* Workers held: only the producer drained */
+		KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
+				fallbacks);
+		KUNIT_EXPECT_GE(test, zs_defer_stat_read(ZS_DEFER_DRAINED) -
+				drained, (u64)ZS_DEFER_TEST_BUF_SLOTS);
+	} else if (zs_defer_ops_defers(mode)) {
 		KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
 				fallbacks);
+	}
+	if (zs_defer_ops_defers(mode)) {
 		KUNIT_EXPECT_LE(test, zs_defer_read_pending_pages(),
 				1UL + ZS_DEFER_CHECK_PAGES +
 				ZS_MAX_PAGES_PER_ZSPAGE);
@@ -769,10 +789,12 @@ static struct zs_pool *zs_defer_test_hbuf_objs(struct kunit *test,
 
 /*
  * hbuf with a one-page pool: the page fills and, with no page to swap in,
- * every further zs_free() is synchronous. Then a larger pool lets the
- * frees be deferred again. Data must survive either way. Four buffers'
- * worth of objects, half of them freed: two buffers, so that one falls
- * back whatever the page size (a 16K page holds 1022 handles).
+ * the producer frees the full buffer itself, in one batch, and fills it
+ * again (zs_hbuf_self_drain()): no zs_free() falls back to a free of its
+ * own. Then a larger pool lets the worker drain again. Data must survive
+ * either way. Four buffers' worth of objects, half of them freed: two
+ * buffers, so that one is self-drained whatever the page size (a 16K
+ * page holds 1022 handles).
  */
 static void zs_defer_test_hbuf_pool(struct kunit *test)
 {
@@ -780,7 +802,7 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 	const unsigned int nr = 4 * ZS_HBUF_SLOTS;
 	unsigned long *handles;
 	struct zs_pool *pool;
-	u64 fallbacks, deferred;
+	u64 fallbacks, deferred, drained;
 	unsigned int i;
 
 	zs_hbuf_resize(1);
@@ -789,14 +811,19 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 	zs_defer_test_settle(test, NULL);
 	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
 	deferred = zs_defer_stat_read(ZS_DEFER_DEFERRED);
+	drained = zs_defer_stat_read(ZS_DEFER_DRAINED);
 	WRITE_ONCE(zs_defer_test_hold, true);
 	/* Half of them; the other half stays allocated and is checked */
+	migrate_disable();
 	for (i = 0; i < nr; i += 2)
 		zs_defer_test_free(pool, handles[i]);
-	KUNIT_EXPECT_LE(test, zs_defer_stat_read(ZS_DEFER_DEFERRED) - deferred,
-			(u64)ZS_HBUF_SLOTS);
-	KUNIT_EXPECT_GE(test,
-			zs_defer_stat_read(ZS_DEFER_FALLBACKS) - fallbacks,
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
+			fallbacks);
+	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_DEFERRED) - deferred,
+			(u64)(nr / 2));
+	/* The workers held: the producer drained all but its last buffer */
+	KUNIT_EXPECT_GE(test, zs_defer_stat_read(ZS_DEFER_DRAINED) - drained,
 			(u64)(nr / 2 - ZS_HBUF_SLOTS));
 	for (i = 1; i < nr; i += 2)
 		zs_defer_test_check(test, pool, handles[i], 300, i);
@@ -810,6 +837,28 @@ static void zs_defer_test_hbuf_pool(struct kunit *test)
 	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);
 	zs_destroy_pool(pool);
+}
+#endif
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/*
+ * Frees racing on every CPU, in hbuf and then while the mode switches,
+ * with hbuf's pool held at one page: hbuf's producers drain their own
+ * full buffers (zs_hbuf_self_drain()) while the periodic flush and the
+ * switches take buffers off their CPUs. Nothing may be freed twice (the
+ * debug variant's KASAN) or left behind (the settles' checks).
+ */
+static void zs_defer_test_self_drain_race(struct kunit *test)
+{
+	unsigned long pages = READ_ONCE(zs_hbuf_pool_pages);
+
+	if (!zs_defer_test_self_drains(zs_defer_test_mode(test)))
+		kunit_skip(test, "%s: no self-drain",
+			   zs_defer_test_mode(test)->name);
+	zs_hbuf_resize(1);
+	zs_defer_test_concurrent(test, false);
+	zs_defer_test_concurrent(test, true);
+	zs_hbuf_resize(pages);
 }
 #endif
 
@@ -972,7 +1021,7 @@ static void zs_defer_test_hbuf_limit(struct kunit *test)
 	unsigned int i, nr = 6 * ZS_HBUF_SLOTS;
 	unsigned long *handles;
 	struct zs_pool *pool;
-	u64 fallbacks;
+	u64 fallbacks, drained;
 
 	zs_hbuf_resize(16);
 	pool = zs_defer_test_hbuf_objs(test, nr, &handles);
@@ -981,12 +1030,15 @@ static void zs_defer_test_hbuf_limit(struct kunit *test)
 	WRITE_ONCE(zs_defer_pending_limit, 2 * ZS_HBUF_SLOTS);
 	fallbacks = zs_defer_stat_read(ZS_DEFER_FALLBACKS);
 	WRITE_ONCE(zs_defer_test_hold, true);
+	drained = zs_defer_stat_read(ZS_DEFER_DRAINED);
 	for (i = 0; i < nr; i++)
 		zs_defer_test_free(pool, handles[i]);
 	KUNIT_EXPECT_LE(test, zs_defer_read_pending_pages(),
 			(unsigned long)(2 * ZS_HBUF_SLOTS));
-	KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
+	/* At the limit the producer frees its full buffer itself */
+	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_FALLBACKS),
 			fallbacks);
+	KUNIT_EXPECT_GT(test, zs_defer_stat_read(ZS_DEFER_DRAINED), drained);
 
 	WRITE_ONCE(zs_defer_pending_limit, limit);
 	zs_hbuf_resize(pages);
@@ -1386,6 +1438,9 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_lockfix_compact,
 			 zs_defer_test_modes_gen_params),
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+	KUNIT_CASE_PARAM_ATTR(zs_defer_test_self_drain_race,
+			      zs_defer_test_modes_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE(zs_defer_test_hbuf_pool),
 	KUNIT_CASE_SLOW(zs_defer_test_hbuf_grow),
 	KUNIT_CASE(zs_defer_test_hbuf_flush_busy),
