@@ -288,12 +288,6 @@ static bool zs_defer_over_limit(unsigned int pages)
  * shrinker and CPU hotplug reach them. Set only between two full drains.
  */
 static bool zs_defer_test_hold;
-/*
- * Also for guest tests that need frees to stay pending (zram slot reuse),
- * in kernels built with the KUnit suite only: zsmalloc.test_hold=Y holds
- * the workers; a drain (switch, shrinker) still frees everything.
- */
-module_param_named(test_hold, zs_defer_test_hold, bool, 0644);
 #endif
 
 /*
@@ -878,6 +872,39 @@ static void zs_defer_destroy_pool(struct zs_pool *pool)
 {
 	zs_defer_drain_all(pool);
 }
+
+#ifdef CONFIG_ZSMALLOC_DEFER_KUNIT_TEST
+/*
+ * Writing N frees what the held workers left, as a switch would: a kick
+ * the hold swallowed is not made again (a list that stayed non-empty is
+ * not re-armed by later pushes, nor is the retry list), and the shrinker
+ * leaves a residue alone (do_shrink_slab() scans nothing while half of
+ * the count is below SHRINK_BATCH). Process context (a sysfs write).
+ */
+static int zs_defer_test_hold_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret && !READ_ONCE(zs_defer_test_hold))
+		zs_defer_drain_all(NULL);
+	return ret;
+}
+
+static const struct kernel_param_ops zs_defer_test_hold_ops = {
+	.set = zs_defer_test_hold_set,
+	.get = param_get_bool,
+};
+
+/*
+ * Also for guest tests that need frees to stay pending (zram slot reuse),
+ * in kernels built with the KUnit suite only: zsmalloc.test_hold=Y holds
+ * the workers; a drain (switch, shrinker) still frees what it reaches,
+ * and writing N frees the rest.
+ */
+module_param_cb(test_hold, &zs_defer_test_hold_ops, &zs_defer_test_hold,
+		0644);
+#endif
 
 /* Called by zs_free() via zs_defer_zspage() with class->lock held */
 static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
