@@ -328,41 +328,37 @@ for bad in 1 -1 x 0x; do
 	zsd_ok $? "pending_hwm input: '$bad' refused"
 done
 
-# hbuf_drain_workers input: 1 to the possible CPUs (the default); anything
-# else is refused with EINVAL and leaves the value as it was.
-if [ -w $Z/hbuf_drain_workers ]; then
-	w0=$(cat $Z/hbuf_drain_workers)
-	max=$(($(sed 's/.*[-,]//' /sys/devices/system/cpu/possible) + 1))
-	for bad in 0 $((max + 1)) -1 x 1x; do
-		! printf '%s' "$bad" 2>/dev/null >$Z/hbuf_drain_workers &&
-			[ "$(cat $Z/hbuf_drain_workers)" = "$w0" ]
-		zsd_ok $? "hbuf_drain_workers input: '$bad' refused, still $w0"
+# zsd_check_input NAME TOP WHAT BAD...: each BAD written to $Z/NAME is
+# refused (EINVAL) and leaves its value as it was; 1 and TOP (WHAT) are
+# taken; the value is restored.
+zsd_check_input() {
+	f=$Z/$1 name=$1 top=$2 what=$3
+	shift 3
+	v0=$(cat "$f")
+	for bad in "$@"; do
+		! printf '%s' "$bad" 2>/dev/null >"$f" && [ "$(cat "$f")" = "$v0" ]
+		zsd_ok $? "$name input: '$bad' refused, still $v0"
 	done
-	echo 1 >$Z/hbuf_drain_workers && [ "$(cat $Z/hbuf_drain_workers)" = 1 ] &&
-		echo "$max" >$Z/hbuf_drain_workers &&
-		[ "$(cat $Z/hbuf_drain_workers)" = "$max" ]
-	zsd_ok $? "hbuf_drain_workers input: 1 and $max (possible CPUs) taken; default $w0"
-	echo "$w0" >$Z/hbuf_drain_workers
+	echo 1 >"$f" && [ "$(cat "$f")" = 1 ] &&
+		echo "$top" >"$f" && [ "$(cat "$f")" = "$top" ]
+	zsd_ok $? "$name input: 1 and $top ($what) taken; default $v0"
+	echo "$v0" >"$f"
+}
+
+# hbuf_drain_workers input: 1 to the possible CPUs (the default).
+if [ -w $Z/hbuf_drain_workers ]; then
+	max=$(($(sed 's/.*[-,]//' /sys/devices/system/cpu/possible) + 1))
+	zsd_check_input hbuf_drain_workers "$max" "possible CPUs" \
+		0 $((max + 1)) -1 x 1x
 fi
 
 # hbuf_pool_pages input: 1 to the pages of RAM; its boot default
 # (pending_limit, half of RAM, plus two a CPU) can be written back (it was
-# refused once the default outgrew a bound of RAM / 16). Anything else is
-# refused with EINVAL and leaves the value as it was.
+# refused once the default outgrew a bound of RAM / 16). Twice MemTotal
+# in KiB is more pages than RAM has, whatever PAGE_SIZE.
 if [ -w $Z/hbuf_pool_pages ]; then
-	p0=$(cat $Z/hbuf_pool_pages)
-	# twice MemTotal in KiB: more pages than RAM has, whatever PAGE_SIZE
-	over=$(awk '/^MemTotal/ { print $2 * 2 }' /proc/meminfo)
-	for bad in 0 "$over" -1 x 1x; do
-		! printf '%s' "$bad" 2>/dev/null >$Z/hbuf_pool_pages &&
-			[ "$(cat $Z/hbuf_pool_pages)" = "$p0" ]
-		zsd_ok $? "hbuf_pool_pages input: '$bad' refused, still $p0"
-	done
-	echo 1 >$Z/hbuf_pool_pages && [ "$(cat $Z/hbuf_pool_pages)" = 1 ] &&
-		echo "$p0" >$Z/hbuf_pool_pages &&
-		[ "$(cat $Z/hbuf_pool_pages)" = "$p0" ]
-	zsd_ok $? "hbuf_pool_pages input: 1 and the default $p0 taken"
-	echo "$p0" >$Z/hbuf_pool_pages
+	zsd_check_input hbuf_pool_pages "$(cat $Z/hbuf_pool_pages)" default \
+		0 "$(awk '/^MemTotal/ { print $2 * 2 }' /proc/meminfo)" -1 x 1x
 fi
 
 # Tracepoints: trace-cmd records the zsmalloc events.
