@@ -8,7 +8,9 @@ Columns (medians unless said):
   ratio to sync's mean: sync_mean / (sync_mean + [lo, hi]).
 - share: (speedup - 1) / (ceiling - 1), the ceiling of the work the mode
   defers measured on the probe kernel in the same run (ceilings.py; `-`
-  where the run measured none: --ceilings, one process, zram only).
+  where the run measured none: --ceilings, one process, zram only); `!`
+  after a share above 100%, with a note under the table
+  (ceilings.BEYOND): the ceiling, from a boot of its own, read too low.
 - release: sync / mode of the time until the swap backend's memory is back.
 - CPU: change of all CPUs' busy time, workers included (+ is more CPU).
 - at once: the share of the mode's frees it did synchronously (no buffer
@@ -156,7 +158,7 @@ def alone(cols: Dict[str, Dict[str, List[float]]], mode: str,
     share = (ceilings.share(statistics.median(mu[base_of(mode)]) / statistics.median(mu[mode]),
                             ceiling) if ceiling else None)
     return (f"{_munmap(cols, mode)} {ci:<14}"
-            f"{(f'{100 * share:.0f}%' if share is not None else '-'):>6}"
+            f"{ceilings.share_text(share):>6}"
             f"{_ratio(cols, 'release_ms', mode):>8}{_cpu(cols, mode):>7}{_at_once(at_once):>8}"
             f"{_held(held_pct):>5}")
 
@@ -218,5 +220,7 @@ def summary(records: List[Record]) -> str:
                          "in the same boot (what a design adds to", "  them), and on the "
                          "lockfix row sync+lockfix against sync (other boots)"]
                         if lockfix else [])
-                     + [head(lockfix)] + lines)
+                     + [head(lockfix)] + lines
+                     + ([ceilings.BEYOND_NOTE] if any(ceilings.BEYOND in x for x in lines)
+                        else []))
     return text

@@ -59,6 +59,26 @@ class CeilingReportTest(unittest.TestCase):
         self.assertIsNone(ceilings.share(1.2, 1.0))
         self.assertIsNone(ceilings.share(1.2, 0.95))
 
+    def test_share_text(self) -> None:
+        self.assertEqual(ceilings.share_text(0.81), "81%")
+        self.assertEqual(ceilings.share_text(1.0), "100%")
+        self.assertEqual(ceilings.share_text(-0.03), "-3%")
+        self.assertEqual(ceilings.share_text(1.76), "176%!")
+        self.assertEqual(ceilings.share_text(None), "-")
+
+    def test_beyond_the_ceiling_is_marked(self) -> None:
+        # 2026-12-02's ~13:1 point: zs_free's depth read 89.8 ms against sync's
+        # 132.9 (1.48x) while hbuf ran 71.5 ms (1.86x): share 179%, marked
+        beyond = [rec("sync", 132.9, "none", rnd=256), rec("sync", 89.8, "zs_free", rnd=256),
+                  rec("hbuf", 71.5, "none", rnd=256)]
+        text = ceilings.report(beyond)
+        hbuf = next(x for x in text.splitlines() if x.startswith("hbuf")).split()
+        self.assertEqual(hbuf, ["hbuf", "zs_free", "1.48x", "1.86x", "179%!", "-", "-"])
+        self.assertIn(ceilings.BEYOND_NOTE, text)
+        self.assertTrue(all(len(x) <= 100 for x in text.splitlines()))
+        # below the ceiling: no mark, no note
+        self.assertNotIn(ceilings.BEYOND, ceilings.report(PROBES + SAME + MAIN))
+
     def test_no_mode_measured(self) -> None:
         text = ceilings.report(PROBES)
         self.assertIn("no mode measured at this point", text)

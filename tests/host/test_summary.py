@@ -5,7 +5,7 @@ import io
 import math
 import unittest
 
-from zsdefer_lib import bench, stats, summary
+from zsdefer_lib import bench, ceilings, stats, summary
 
 
 def rec(mode: str, ms: float, procs: int = 1, rnd: int = 3600, probe: str = "",
@@ -56,6 +56,18 @@ class SummaryTest(unittest.TestCase):
         self.assertFalse(any(" sync " in x or "unpatched" in x for x in lines[4:]))
         # the point is named on its first row only
         self.assertTrue(hbuf.startswith(" " * summary.POINT_W))
+
+    def test_share_beyond_the_ceiling(self) -> None:
+        # a teardown ceiling that read 100 / 80 = 1.25x under llist's 2.00x:
+        # share (2 - 1) / 0.25 = 400%, marked, and the note under the table
+        low = [rec("sync", 100.0, probe="none"), rec("sync", 80.0, probe="teardown")]
+        text = summary.summary(SYNC + LLIST + low)
+        llist = next(x for x in text.splitlines() if " llist " in x)
+        self.assertEqual(llist[summary.POINT_W:].split()[4], "400%!")
+        self.assertTrue(text.endswith(ceilings.BEYOND_NOTE), text)
+        self.assertTrue(all(len(x) <= 100 for x in text.splitlines()))
+        # test_rows' 67% carries neither
+        self.assertNotIn(ceilings.BEYOND, summary.summary(SYNC + LLIST + HBUF + PROBES))
 
     def test_held(self) -> None:
         # the median of the mode's own records; -1 (a leaky probe run) and
