@@ -111,7 +111,7 @@ def share(speedup: float, ceiling: float) -> Optional[float]:
 # 17% (sync on the probe kernel's boot without a probe against sync on the
 # main kernel, results/issue14-agree2/ceilvar.out), as much as a whole
 # teardown ceiling (1.10x-1.17x at compressible data); the zs_free depth
-# read 84-91 ms in some boots and 50-54 ms in others.
+# read 84-91 ms in some boots and 43-54 ms in others.
 BEYOND = "!"
 BEYOND_NOTE = ("  !: a share above 100%: the mode beat a ceiling measured in a boot of its own;\n"
                "     that ceiling read too low (boot-to-boot offsets under TCG): no share known")
