@@ -19,13 +19,23 @@
 # whether a deferring mode came before it in the boot). The boot prints
 # which: "# armed: own" or "# armed: all".
 #
-# usage: modes.sh [-a] ROUNDS MODES SWAP [PROBE] <PLAN
-#   MODES: "all" (every compiled-in mode) or a list, e.g. "sync"; a kernel
-#          without our code has one column, "unpatched", whatever is asked
-#   SWAP:  the backend the boot set up (zram or zswap); reported, so that
-#          the host refuses a guest that is not what it asked for
-#   PROBE: the ceiling probe asked for; a kernel without the probe stops
-#          here (the host names what is missing)
+# With PROBES (the probe kernel, CONFIG_ZSMALLOC_DEFER_CEILING_PROBE), each
+# depth is a column too, "@depth": sync with zsmalloc.ceiling_probe set to
+# it, rotated with the modes, so that each mode and the ceiling of the work
+# it defers are timed in the same boot. A column switch writes the probe
+# (none, then the depth), which frees what the last probe column parked
+# before the next measurement. Every result line then carries probe=, none
+# for a mode's column. A probe keeps every hook armed: such a boot always
+# runs "armed: all".
+#
+# usage: modes.sh [-a] ROUNDS MODES SWAP [PROBES] <PLAN
+#   MODES:  "all" (every compiled-in mode) or a list, e.g. "sync"; a kernel
+#           without our code has one column, "unpatched", whatever is asked
+#   SWAP:   the backend the boot set up (zram or zswap); reported, so that
+#           the host refuses a guest that is not what it asked for
+#   PROBES: ceiling probe depths, e.g. "teardown zs_free notify"; a kernel
+#           whose probe cannot be set at run time stops here (the host
+#           names what is missing)
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
 Z=/sys/kernel/mm/zsmalloc
@@ -34,7 +44,7 @@ if [ "$1" = -a ]; then
 	arm_all=1
 	shift
 fi
-rounds=$1 want=$2 swap=$3 want_probe=$4
+rounds=$1 want=$2 swap=$3 probes=${4:-}
 
 if [ -r $Z/free_mode ]; then
 	compiled=$(tr -d '[]' <$Z/free_mode)
@@ -78,13 +88,26 @@ n=$(echo "$modes" | wc -w)
 echo "# modes: $modes"
 echo "env cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) swap=$have probe=$probe"
 [ "$have" = "$swap" ] || { echo "# asked for swap $swap, the guest has $have"; exit 1; }
-[ -z "$want_probe" ] || [ "$probe" != absent ] || { echo "# no ceiling probe here"; exit 1; }
+columns=$modes
+if [ -n "$probes" ]; then
+	[ "$probe" != absent ] || { echo "# no ceiling probe here"; exit 1; }
+	[ -w $p ] || { echo "# the ceiling probe cannot be set at run time"; exit 1; }
+	for d in $probes; do
+		case $d in
+		teardown | zs_free | notify | worker) columns="$columns @$d" ;;
+		*) echo "# unknown ceiling probe depth $d"; exit 1 ;;
+		esac
+	done
+	n=$(echo "$columns" | wc -w)
+	echo "# probes: $probes"
+fi
 cat >/tmp/plan
 
 # Y: hooks stay armed once armed; N: disarmed when their mode is left
 keep=Y
 [ -r /sys/module/zsmalloc/parameters/keep_armed ] &&
 	keep=$(cat /sys/module/zsmalloc/parameters/keep_armed)
+[ -z "$probes" ] || keep=Y # the first depth written sets keep_armed
 if [ $arm_all = 1 ] && [ -w $Z/free_mode ]; then
 	if [ "$keep" = N ]; then
 		echo "# armed: own"
@@ -113,8 +136,8 @@ r=0
 while [ $r -lt "$rounds" ]; do
 	r=$((r + 1))
 	# Rotate: round r starts at mode number (r-1) mod n.
-	# shellcheck disable=SC2086 # split the mode list into words
-	set -- $modes
+	# shellcheck disable=SC2086 # split the column list into words
+	set -- $columns
 	k=$(((r - 1) % n))
 	while [ $k -gt 0 ]; do
 		m=$1
@@ -126,7 +149,13 @@ while [ $r -lt "$rounds" ]; do
 	echo "# round $r/$rounds: $order"
 	while IFS= read -r work; do
 		[ -n "$work" ] || continue
-		for m in $order; do
+		for c in $order; do
+			m=${c#@} depth=none
+			[ "$c" = "$m" ] || { depth=$m m=sync; }
+			# Frees what the last column's probe parked, in its mode
+			if [ -n "$probes" ]; then
+				echo none >$p || { echo "# cannot stop the ceiling probe"; exit 1; }
+			fi
 			if [ "$m" != unpatched ]; then
 				echo "$m" >$Z/free_mode || exit 1
 				if [ "$m" != sync ]; then
@@ -135,18 +164,22 @@ while [ $r -lt "$rounds" ]; do
 					armed=0
 				fi
 			fi
-			zsd_wait_idle || { echo "# $m: pending never drained"; exit 1; }
+			if [ "$depth" != none ]; then
+				echo "$depth" >$p || { echo "# cannot set ceiling probe $depth"; exit 1; }
+			fi
+			zsd_wait_idle || { echo "# $c: pending never drained"; exit 1; }
 			c0=$(counters)
 			read -r t0 _ </proc/uptime
 			# shellcheck disable=SC2086 # the plan line is a command and its words
 			line=$($work </dev/null) || {
-				echo "# failed: mode $m: $work: $line"
+				echo "# failed: column $c: $work: $line"
 				exit 1
 			}
 			read -r t1 _ </proc/uptime
-			echo "$line mode=$m round=$r armed=$armed wall_s=$(echo "$t1 $t0" | awk '{ print $1 - $2 }')$(delta "$c0" "$(counters)")"
+			echo "$line mode=$m${probes:+ probe=$depth} round=$r armed=$armed wall_s=$(echo "$t1 $t0" | awk '{ print $1 - $2 }')$(delta "$c0" "$(counters)")"
 		done
 	done </tmp/plan
 done
+[ -z "$probes" ] || echo none >$p || exit 1
 [ -w $Z/free_mode ] && echo sync >$Z/free_mode
 exit 0

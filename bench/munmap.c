@@ -16,11 +16,11 @@
  * process is reaped): about 0 where frees are synchronous, what deferred
  * frees hold back otherwise.
  *
- * -R is for a kernel that leaks on purpose (the ceiling probes): it never
- * gives the memory back, and a swap slot it reuses drops the leaked data,
- * so -R skips the release wait (release_ms=-1), the memory held
- * (held_pct=-1) and the check that the pages reached the backend (VmSwap
- * is still checked).
+ * -R is for the ceiling probes, which keep what they skip parked until the
+ * probe is written again, after the measurement: the memory does not come
+ * back meanwhile, so -R skips the release wait (release_ms=-1), the memory
+ * held (held_pct=-1) and the check that the pages reached the backend
+ * (VmSwap is still checked).
  *
  * With -C CTL,ACK (the FIFOs of `perf record -D -1 --control=fifo:CTL,ACK`)
  * profiling is enabled at the barrier and disabled once the memory is back,

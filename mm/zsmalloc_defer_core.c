@@ -299,7 +299,7 @@ static bool zs_defer_test_hold;
  * while another vCPU frees slab objects in a loop (in this project,
  * results/issue14-int3/toggle.sh); it oopses within seconds under
  * -accel tcg,thread=multi and survives under thread=single. The ceiling
- * probes set it too: they arm their hook once, at init.
+ * probes set it too: they arm their hook when a depth is set.
  */
 static bool zs_defer_keep_armed;
 module_param_named(keep_armed, zs_defer_keep_armed, bool, 0444);
@@ -309,12 +309,12 @@ MODULE_PARM_DESC(keep_armed,
 /* Depths at which a ceiling probe skips the free work, see below */
 enum zs_defer_probe_depth {
 	ZS_PROBE_NONE,
-	ZS_PROBE_TEARDOWN,	/* emptied zspages are never torn down */
+	ZS_PROBE_TEARDOWN,	/* emptied zspages are not torn down */
 	ZS_PROBE_ZS_FREE,	/* zs_free() returns at once */
 	ZS_PROBE_NOTIFY,	/* zram's slot free notify returns at once */
 	/*
 	 * Not a ceiling but a split of one: the list modes push and wake
-	 * their workers as usual, which then forget their batches. llist or
+	 * their workers as usual, which then park their batches. llist or
 	 * pcpu timed on it, against teardown, is what the push and the
 	 * wakeups cost the freeing CPU; against the mode itself, what the
 	 * teardown running on another CPU costs it.
@@ -324,11 +324,23 @@ enum zs_defer_probe_depth {
 
 #ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
 /*
- * zsmalloc.ceiling_probe= (benchmarks only): skip the free work from a
- * depth on and leak it, so that a benchmark measures how fast a free gets
- * when that work costs nothing. Set at boot or module load only, and read
- * without ordering: the hooks that test it are armed once at init, after
- * it was parsed.
+ * zsmalloc.ceiling_probe (benchmarks only): skip the free work from a
+ * depth on, so that a benchmark measures how fast a free gets when that
+ * work costs nothing. What is skipped is parked, not leaked: each CPU
+ * notes it in its own array (a zspage, a pool and handle, a user's
+ * callback and value: a few stores, no lock), and a write of the depth
+ * frees all of it, synchronously, before the new depth takes effect. A
+ * benchmark can so switch depths at run time between its measurements,
+ * like free_mode, and time each mode and each ceiling in one boot. A free
+ * that finds this CPU's array full does its work (counted in fallbacks).
+ *
+ * Lock rules: after boot zs_defer_probe changes only under
+ * zs_defer_probe_lock, and to a new depth only after a grace period and
+ * the release of the old depth's entries (a store-release that
+ * zs_defer_park()'s load-acquire pairs with). zs_defer_park() checks the
+ * depth and claims its entry with preemption disabled, an RCU read-side
+ * section: once synchronize_rcu() returns, no CPU can still fill an entry
+ * of the old depth, and the arrays are the releaser's alone.
  */
 static const char *const zs_defer_probe_names[] = {
 	[ZS_PROBE_NONE] = "none",
@@ -339,39 +351,72 @@ static const char *const zs_defer_probe_names[] = {
 };
 
 static enum zs_defer_probe_depth zs_defer_probe;
+static DEFINE_MUTEX(zs_defer_probe_lock);
 
-static int zs_defer_probe_set(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(zs_defer_probe_names, val);
-
-	if (i < 0)
-		return i;
-	zs_defer_probe = i;
-	return 0;
-}
-
-static int zs_defer_probe_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", zs_defer_probe_names[zs_defer_probe]);
-}
-
-static const struct kernel_param_ops zs_defer_probe_ops = {
-	.set = zs_defer_probe_set,
-	.get = zs_defer_probe_get,
+/*
+ * One skipped free: @owner is the zspage (teardown, worker), the pool
+ * (zs_free: @val is the handle) or the user's struct zs_free_cb (notify:
+ * @val is its value)
+ */
+struct zs_defer_parked {
+	void *owner;
+	unsigned long val;
 };
 
-module_param_cb(ceiling_probe, &zs_defer_probe_ops, NULL, 0444);
-MODULE_PARM_DESC(ceiling_probe,
-		 "Benchmarks only, LEAKS MEMORY: skip frees from this depth (teardown, zs_free, notify, worker)");
+/*
+ * A CPU's parked frees: ->nr claimed (may pass ->max: those were not
+ * parked), ->max entries at ->ent
+ */
+struct zs_defer_parking {
+	struct zs_defer_parked *ent;
+	unsigned long max;
+	unsigned long nr;
+};
+
+static DEFINE_PER_CPU(struct zs_defer_parking, zs_defer_parking);
+
+/*
+ * Entries per CPU: the frees of a quarter of RAM's pages, enough for a
+ * 256 MB munmap in a 3 GB guest on one CPU three times over (16 bytes per
+ * 16 KB of RAM: 0.1% of RAM per CPU)
+ */
+#define ZS_DEFER_PARK_SHIFT	2
 
 static bool zs_defer_probing(enum zs_defer_probe_depth depth)
 {
-	return unlikely(zs_defer_probe == depth);
+	return unlikely(READ_ONCE(zs_defer_probe) == depth);
+}
+
+/*
+ * Park a free skipped at @depth on this CPU, if @depth still probes and
+ * there is room. Any context (an interrupt's free claims its own entry).
+ * False: the caller does the work itself.
+ */
+static bool zs_defer_park(enum zs_defer_probe_depth depth, void *owner,
+			  unsigned long val)
+{
+	struct zs_defer_parked *ent = NULL;
+	unsigned long i;
+
+	preempt_disable();
+	/* Acquire: pairs with zs_defer_probe_set(), which emptied ->nr */
+	if (smp_load_acquire(&zs_defer_probe) == depth) {
+		i = this_cpu_inc_return(zs_defer_parking.nr) - 1;
+		if (i < __this_cpu_read(zs_defer_parking.max)) {
+			ent = __this_cpu_read(zs_defer_parking.ent) + i;
+			ent->owner = owner;
+			ent->val = val;
+		} else {
+			zs_defer_stat_add(ZS_DEFER_FALLBACKS, 1);
+		}
+	}
+	preempt_enable();
+	return ent;
 }
 
 /*
  * Arm the hook the probe sits behind, like a mode switch would (worker:
- * selecting llist or pcpu arms it)
+ * selecting llist or pcpu arms it). Sleeps (static keys).
  */
 static void zs_defer_probe_arm(void)
 {
@@ -380,24 +425,29 @@ static void zs_defer_probe_arm(void)
 		[ZS_PROBE_ZS_FREE] = &zs_defer_handle_active,
 		[ZS_PROBE_NOTIFY] = &zs_free_cb_active,
 	};
+	enum zs_defer_probe_depth depth = zs_defer_probe;
 
-	if (zs_defer_probe == ZS_PROBE_NONE)
+	if (depth == ZS_PROBE_NONE)
 		return;
 	/* A later switch back to sync must not patch the probe out */
 	zs_defer_keep_armed = true;
-	if (zs_defer_probe < ARRAY_SIZE(keys) && keys[zs_defer_probe])
-		static_branch_enable(keys[zs_defer_probe]);
-	pr_warn("ceiling probe %s: memory freed from there on is leaked\n",
-		zs_defer_probe_names[zs_defer_probe]);
+	if (depth < ARRAY_SIZE(keys) && keys[depth])
+		static_branch_enable(keys[depth]);
 }
 
-/* A probe armed its hook at init (and keeps every hook armed) */
+/* A probe armed its hook (and keeps every hook armed) */
 static bool __maybe_unused zs_defer_probe_armed(void)
 {
-	return zs_defer_probe != ZS_PROBE_NONE;
+	return READ_ONCE(zs_defer_probe) != ZS_PROBE_NONE;
 }
 #else
 static inline bool zs_defer_probing(enum zs_defer_probe_depth depth)
+{
+	return false;
+}
+
+static inline bool zs_defer_park(enum zs_defer_probe_depth depth,
+				 void *owner, unsigned long val)
 {
 	return false;
 }
@@ -406,8 +456,6 @@ static inline bool zs_defer_probe_armed(void)
 {
 	return false;
 }
-
-static inline void zs_defer_probe_arm(void) { }
 #endif
 
 /* KUnit and guest tests hold the workers (zsmalloc.test_hold) */
@@ -652,11 +700,15 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 		return 0;
 
 	if (zs_defer_probing(ZS_PROBE_WORKER)) {
-		/* Taken off the list and forgotten: never torn down */
-		llist_for_each_entry(zspage, batch, defer_node) {
-			pages += zspage_class(zspage->pool,
-					      zspage)->pages_per_zspage;
+		/* Taken off the list and parked: torn down at the release */
+		llist_for_each_entry_safe(zspage, next, batch, defer_node) {
+			struct zs_pool *pool = zspage->pool;
+			struct size_class *class = zspage_class(pool, zspage);
+
+			pages += class->pages_per_zspage;
 			nr++;
+			if (!zs_defer_park(ZS_PROBE_WORKER, zspage, 0))
+				zs_defer_free_zspage(pool, class, zspage);
 		}
 		zs_defer_batch_done(ops, nr, nr, pages, 0);
 		return nr;
@@ -851,6 +903,168 @@ static unsigned long zs_defer_drain_mode(const struct zs_defer_ops *ops,
 	return nr;
 }
 
+#ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
+/* Free what @ent parked at @depth, as the skipped work would have */
+static void zs_defer_unpark(enum zs_defer_probe_depth depth,
+			    struct zs_defer_parked *ent)
+{
+	struct zspage *zspage;
+	struct zs_free_cb *cb;
+
+	switch (depth) {
+	case ZS_PROBE_TEARDOWN:
+	case ZS_PROBE_WORKER:
+		/* Off every list, objects uncounted: as a deferred zspage */
+		zspage = ent->owner;
+		zs_defer_free_zspage(zspage->pool,
+				     zspage_class(zspage->pool, zspage), zspage);
+		break;
+	case ZS_PROBE_ZS_FREE:
+		zs_free(ent->owner, ent->val);
+		break;
+	case ZS_PROBE_NOTIFY:
+		/* As zs_hbuf_free_cbs() calls it: preemption disabled */
+		cb = ent->owner;
+		preempt_disable();
+		cb->free(cb, &ent->val, 1);
+		preempt_enable();
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Stop probing and free everything parked; the depth reads none after.
+ * Process context, zs_defer_probe_lock held; sleeps (page locks, RCU).
+ * Returns the frees released.
+ */
+static unsigned long zs_defer_probe_release(void)
+{
+	enum zs_defer_probe_depth depth = zs_defer_probe;
+	unsigned long i, nr, total = 0;
+	int cpu;
+
+	lockdep_assert_held(&zs_defer_probe_lock);
+	if (depth == ZS_PROBE_NONE)
+		return 0;
+	WRITE_ONCE(zs_defer_probe, ZS_PROBE_NONE);
+	/* Every zs_defer_park() that saw @depth has filled its entry */
+	synchronize_rcu();
+	for_each_possible_cpu(cpu) {
+		struct zs_defer_parking *park = per_cpu_ptr(&zs_defer_parking, cpu);
+
+		nr = min(park->nr, park->max);
+		for (i = 0; i < nr; i++) {
+			zs_defer_unpark(depth, &park->ent[i]);
+			if (!(i % ZS_DEFER_RESCHED_BATCH))
+				cond_resched();
+		}
+		park->nr = 0;
+		total += nr;
+	}
+	return total;
+}
+
+/*
+ * Writing a depth (or none) frees what the previous one parked, then
+ * probes the new one, arming its hook. At boot (before zs_defer_init())
+ * the depth is only noted.
+ */
+static int zs_defer_probe_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(zs_defer_probe_names, val);
+
+	if (i < 0)
+		return i;
+	if (!zs_defer_ready) {
+		/* Armed by zs_defer_probe_init(); never, if that init failed */
+		zs_defer_probe = i;
+		return 0;
+	}
+	mutex_lock(&zs_defer_probe_lock);
+	zs_defer_probe_release();
+	/* Release: a park that sees the new depth sees the arrays emptied */
+	smp_store_release(&zs_defer_probe, i);
+	zs_defer_probe_arm();
+	mutex_unlock(&zs_defer_probe_lock);
+	return 0;
+}
+
+static int zs_defer_probe_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  zs_defer_probe_names[READ_ONCE(zs_defer_probe)]);
+}
+
+static const struct kernel_param_ops zs_defer_probe_ops = {
+	.set = zs_defer_probe_set,
+	.get = zs_defer_probe_get,
+};
+
+module_param_cb(ceiling_probe, &zs_defer_probe_ops, NULL, 0644);
+MODULE_PARM_DESC(ceiling_probe,
+		 "Benchmarks only: skip frees from this depth (teardown, zs_free, notify, worker), parked until the next write");
+
+/*
+ * For a drain, which must leave nothing of a pool or a zsmalloc user
+ * behind: free what is parked and stop probing (until the depth is written
+ * again), so that the frees the drain itself makes are not parked anew.
+ * Sleeps.
+ */
+static void zs_defer_probe_stop(void)
+{
+	mutex_lock(&zs_defer_probe_lock);
+	if (zs_defer_probe != ZS_PROBE_NONE) {
+		zs_defer_probe_release();
+		pr_info("ceiling probe stopped by a drain\n");
+	}
+	mutex_unlock(&zs_defer_probe_lock);
+}
+
+/* At zs_defer_init(): the parking arrays, and a depth set at boot */
+static void zs_defer_probe_init(void)
+{
+	unsigned long max = totalram_pages() >> ZS_DEFER_PARK_SHIFT;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct zs_defer_parking *park = per_cpu_ptr(&zs_defer_parking, cpu);
+
+		park->ent = kvcalloc(max, sizeof(*park->ent), GFP_KERNEL);
+		if (park->ent)
+			park->max = max;
+		else
+			pr_warn("ceiling probe: no parking on CPU %d, its frees are not skipped\n",
+				cpu);
+	}
+	mutex_lock(&zs_defer_probe_lock);
+	zs_defer_probe_arm();
+	if (zs_defer_probe != ZS_PROBE_NONE)
+		pr_info("ceiling probe %s from boot: frees skipped from there on, parked\n",
+			zs_defer_probe_names[zs_defer_probe]);
+	mutex_unlock(&zs_defer_probe_lock);
+}
+
+static void zs_defer_probe_exit(void)
+{
+	int cpu;
+
+	zs_defer_probe_stop();
+	for_each_possible_cpu(cpu) {
+		struct zs_defer_parking *park = per_cpu_ptr(&zs_defer_parking, cpu);
+
+		park->max = 0;
+		kvfree(park->ent);
+		park->ent = NULL;
+	}
+}
+#else
+static inline void zs_defer_probe_stop(void) { }
+static inline void zs_defer_probe_init(void) { }
+static inline void zs_defer_probe_exit(void) { }
+#endif
+
 /*
  * Drain every mode, not only the active one: a mode being switched away
  * from may still hold zspages of @pool until its switch has drained it.
@@ -862,6 +1076,8 @@ static unsigned long zs_defer_drain_all(struct zs_pool *pool)
 
 	if (!zs_defer_ready)
 		return 0;
+	/* First: what a probe parked may go to a mode's buffers when freed */
+	zs_defer_probe_stop();
 	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++)
 		nr += zs_defer_drain_mode(zs_defer_modes[i], pool);
 	return nr;
@@ -915,8 +1131,9 @@ static bool __zs_defer_zspage(struct zs_pool *pool, struct size_class *class,
 
 	lockdep_assert_held(&class->lock);
 
-	if (zs_defer_probing(ZS_PROBE_TEARDOWN)) {
-		/* Off its list and forgotten: never torn down */
+	if (zs_defer_probing(ZS_PROBE_TEARDOWN) &&
+	    zs_defer_park(ZS_PROBE_TEARDOWN, zspage, 0)) {
+		/* Off its list and parked: torn down at the release */
 		remove_zspage(class, zspage);
 		class_stat_sub(class, ZS_OBJS_ALLOCATED, class->objs_per_zspage);
 		return true;
@@ -954,7 +1171,8 @@ static bool __zs_defer_handle(struct zs_pool *pool, unsigned long handle)
 	const struct zs_defer_ops *ops;
 	bool taken = false;
 
-	if (zs_defer_probing(ZS_PROBE_ZS_FREE))
+	if (zs_defer_probing(ZS_PROBE_ZS_FREE) &&
+	    zs_defer_park(ZS_PROBE_ZS_FREE, pool, handle))
 		return true;
 
 	/*
@@ -1221,7 +1439,7 @@ static void zs_defer_init(void)
 	}
 	if (mode && zs_defer_switch(mode))
 		pr_warn("cannot start in free mode %s\n", mode->name);
-	zs_defer_probe_arm();
+	zs_defer_probe_init();
 	pr_info("free mode %s, pending limit %lu pages\n",
 		zs_defer_cur_name(), zs_defer_pending_limit);
 	return;
@@ -1240,6 +1458,7 @@ static void zs_defer_exit(void)
 	zs_defer_switch(&sync_defer_ops);
 	shrinker_free(zs_defer_shrinker);
 	zs_defer_drain_all(NULL);
+	zs_defer_probe_exit();
 	zs_defer_exit_modes(ARRAY_SIZE(zs_defer_modes));
 	destroy_workqueue(zs_defer_wq);
 	zs_defer_ready = false;

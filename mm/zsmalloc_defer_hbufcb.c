@@ -150,7 +150,8 @@ bool __zs_free_cb_push(struct zs_free_cb *cb, unsigned long val,
 	const struct zs_defer_ops *ops;
 	bool taken = false;
 
-	if (zs_defer_probing(ZS_PROBE_NOTIFY))
+	if (zs_defer_probing(ZS_PROBE_NOTIFY) &&
+	    zs_defer_park(ZS_PROBE_NOTIFY, cb, val))
 		return true;
 
 	/* As __zs_defer_handle(): the RCU section a switch waits for */

@@ -7,7 +7,7 @@ ROUNDS rounds with the mode order rotated (bench/modes.sh). The unpatched
 kernel runs the same plan in its own boot, as the measure of sync's own
 overhead; with --boots N the kernels alternate (A B A B ...), so that
 boot-to-boot variation shows beside the difference. --ceilings adds the
-probe kernel's boots (ceilings.py). What the host gave each boot goes into
+probe kernel's boot (ceilings.py). What the host gave each boot goes into
 its metadata and the report (hostload.py); `compare` refuses boots on a busy
 host unless told otherwise.
 """
@@ -49,19 +49,18 @@ class Boot:
     lines: Tuple[str, ...]     # the workload commands (workloads.py)
     rounds: int
     index: int = 1             # which boot of this kernel (--boots)
-    probe: Optional[str] = None  # the ceiling probe asked for, if any
+    probe: Optional[str] = None  # ceiling probe depths rotated as columns, if any
     arm: bool = False          # every mode's hooks armed before round 1 (modes.sh -a)
 
     @property
     def tag(self) -> str:
-        return (f"{self.variant}-{self.swap}-b{self.index}"
-                + (f"-{self.probe}" if self.probe else ""))
+        return f"{self.variant}-{self.swap}-b{self.index}"
 
     def command(self) -> str:
         """modes.sh with the plan as a here-document."""
         return (f"sh /usr/share/zsdefer/modes.sh {'-a ' * self.arm}{self.rounds} "
                 f"'{self.modes}' {self.swap}"
-                + (f" {self.probe}" if self.probe else "")
+                + (f" '{self.probe}'" if self.probe else "")
                 + " <<'PLAN'\n" + "\n".join(self.lines) + "\nPLAN")
 
 
@@ -103,10 +102,11 @@ def add_args(p: argparse.ArgumentParser) -> None:
                         f"fixes) and {LOCKFIX_MODES} (every mode on top of them); their "
                         "columns: lockfix, mode+lockfix")
     p.add_argument("--ceilings", action="store_true",
-                   help=f"also boot the {ceilings.VARIANT} variant once per ceiling probe "
-                        "depth and once without, and report each mode against its ceiling")
-    p.add_argument("--ceiling-rounds", type=int, default=3,
-                   help="rounds per probe boot (default 3; the probes leak memory)")
+                   help=f"also boot the {ceilings.VARIANT} variant, every mode and every "
+                        "ceiling probe depth rotated in one boot, and report each mode "
+                        "against its ceiling")
+    p.add_argument("--ceiling-rounds", type=int, default=5,
+                   help="rounds of the probe boot (default 5)")
     p.add_argument("--arch", default="x86_64", choices=sorted(arches.ARCHES),
                    help="the guest's architecture (default x86_64); each kernel is built "
                         "for it in a tree of its own. arm64 under TCG is emulated: compare "
@@ -194,11 +194,9 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
                 out.append(Boot(k, swap, "all" if bare else modes, tuple(lines),
                                 args.rounds, b, arm=not bare and modes != "sync"))
     if args.ceilings:
-        ceilings.check_leak(args.ceiling_rounds, plan.sizes, plan.data,
-                            runner.host_disk_bytes(args.mem) >> 20)
-        lines = tuple(ceilings.plan(plan.sizes, plan.data))
-        out += [Boot(ceilings.VARIANT, "zram", ceilings.boot_modes(p.depth, modes), lines,
-                     args.ceiling_rounds, probe=p.depth, arm=True) for p in ceilings.BOOTS]
+        ceilings.check_parked(plan.sizes, plan.data, runner.host_disk_bytes(args.mem) >> 20)
+        out.append(Boot(ceilings.VARIANT, "zram", modes, tuple(ceilings.plan(plan.sizes, plan.data)),
+                        args.ceiling_rounds, probe=ceilings.probe_columns(), arm=True))
     return out
 
 
@@ -227,7 +225,8 @@ def armed_state(output: str) -> str:
 def check_guest(output: str, cpus: int, swap: str, probe: Optional[str] = None) -> None:
     """Refuse results from a guest that is not the machine asked for: a
     per-CPU design on fewer CPUs, jiffies-resolution timestamps, another
-    swap backend, or a kernel without the ceiling probe asked for."""
+    swap backend, or, where @probe asks for ceiling probe columns, a kernel
+    whose probe cannot switch depths at run time."""
     m = ENV.search(output)
     if not m:
         raise ZsdError("bench: the guest did not report its CPUs, clocksource and swap")
@@ -238,7 +237,7 @@ def check_guest(output: str, cpus: int, swap: str, probe: Optional[str] = None) 
     if m.group(3) != swap:
         raise ZsdError(f"bench: asked for swap on {swap}, the guest has {m.group(3)}")
     if probe:
-        ceilings.check_probe(probe, m.group(4))
+        ceilings.check_probe(m.group(4), output)
 
 
 class Runner:
@@ -276,8 +275,7 @@ class Runner:
             workdir=runner.default_workdir(f"bench-{boot.tag}"), cpus=a.cpus, mem=a.mem,
             accel=a.accel, timeout=a.timeout, swap=boot.swap, swap_size=SWAP_SIZE,
             swap_disk_bytes=runner.host_disk_bytes(SWAP_SIZE) if boot.swap == "zswap" else 0,
-            append=["kunit.enable=0"] + (ceilings.ProbeBoot(boot.probe).append
-                                         if boot.probe else []), arch=a.arch)
+            append=["kunit.enable=0"], arch=a.arch)
         say(f"bench {boot.tag}: booting; modes {boot.modes}, {len(boot.lines)} workload "
             f"lines, {boot.rounds} rounds")
         res = runner.run(spec, image.base_image(a.arch), spec.workdir / "results")
@@ -287,11 +285,12 @@ class Runner:
         if res.status != 0 or not recs:
             raise ZsdError(f"bench {boot.tag}: guest run failed (status {res.status}); "
                            f"log {res.console_log}")
+        if boot.probe and any("probe" not in r for r in recs):
+            raise ZsdError(f"bench {boot.tag}: a result line without probe= from the probe "
+                           f"boot (bench/modes.sh); log {res.console_log}")
         for r in recs:
             r["boot"] = boot.index
             r["mode"] = label(boot.variant, str(r["mode"]))
-            if boot.probe:
-                r["probe"] = boot.probe
         meta = results.metadata(self.variant(boot.variant).name, a.cpus, a.mem, res.accel,
                                 boot.rounds)
         meta.update(target_meta(a.arch, a.pages))

@@ -2,27 +2,30 @@
 it won.
 
 The `probe` kernel variant (CONFIG_ZSMALLOC_DEFER_CEILING_PROBE, debug
-only) takes `zsmalloc.ceiling_probe=DEPTH` and skips the free work from
-that depth down, leaking it: `teardown` (the empty zspage's teardown),
-`zs_free` (all of zs_free()), `notify` (zram's whole slot-free notify).
-munmap timed on it is the time a mode that deferred exactly that work, at
-no cost, would get. One boot per depth, sync mode, one process, few rounds
-(the memory never comes back), and one boot without a probe that runs
-every mode of the main run: each mode is compared with its ceiling on the
-same kernel. A mode's speedup over sync taken from another kernel (the
-main run's) mixes in how differently the two builds run under TCG: in one
-run llist reached 1.28x on the main kernel and 1.63x on the probe kernel,
-against a 1.69x to 1.77x ceiling (results/issue16-gap/).
+only) takes a depth in /sys/module/zsmalloc/parameters/ceiling_probe and
+skips the free work from that depth down: `teardown` (the empty zspage's
+teardown), `zs_free` (all of zs_free()), `notify` (zram's whole slot-free
+notify). What it skips is parked and freed at the next write of the depth,
+so the depths switch at run time like free_mode. munmap timed at a depth is
+the time a mode that deferred exactly that work, at no cost, would get.
+
+One probe boot: every mode of the main run and every depth (sync with the
+probe set, column "@depth") are columns of the same rotation (bench/modes.sh
+PROBES), one process, zram. Each ceiling (sync / depth) and each mode's
+speedup (sync / mode) are ratios within that boot. Ceilings from boots of
+their own, as before, did not reproduce: under TCG two boots of one kernel
+ran sync 17% apart, as much as a whole teardown ceiling at compressible
+data, and shares of 150-233% came out (results/issue14-agree2/ceilvar.out).
 
 Per data point the report gives each depth's munmap time and speedup
 (sync / depth), then each mode's speedup (sync / mode) and its share of
-the ceiling of the work it defers, share = (speedup - 1) / (ceiling - 1):
-on the probe kernel, and beside it on the main run's kernel.
+the ceiling of the work it defers, share = (speedup - 1) / (ceiling - 1),
+in the probe boot; beside it, for reference, the main run's speedup (its
+own boot, another kernel) against the same ceiling.
 """
 
 import statistics
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import workloads
 from .errors import EXIT_USAGE, ZsdError
@@ -39,29 +42,24 @@ MODE_DEPTH = {"llist": "teardown", "pcpu": "teardown", "hbuf": "zs_free",
 METRIC = "munmap_ms"
 POINT = workloads.MUNMAP.point
 HUGE_OBJECT_BYTES = 3264  # zsmalloc's huge class on 4 KB pages: one object a page
+# modes.sh's words for a kernel whose probe is read-only (before it could
+# be set at run time)
+FIXED = "the ceiling probe cannot be set at run time"
 
 
-@dataclass(frozen=True)
-class ProbeBoot:
-    depth: str  # NO_PROBE or one of DEPTHS
-
-    @property
-    def append(self) -> List[str]:
-        return [] if self.depth == NO_PROBE else [f"{PARAM}={self.depth}"]
-
-
-BOOTS = [ProbeBoot(NO_PROBE)] + [ProbeBoot(d) for d in DEPTHS]
-
-
-def check_probe(asked: str, reported: str) -> None:
-    """Refuse a guest whose kernel does not run the probe asked for."""
+def check_probe(reported: str, output: str = "") -> None:
+    """Refuse a probe boot whose kernel cannot switch depths at run time:
+    @reported is the depth the guest ran at start ('absent' without the
+    parameter), @output the guest's whole output."""
+    side = " it needs CONFIG_ZSMALLOC_DEFER_CEILING_PROBE=y and its kernel side"
     if reported == "absent":
-        raise ZsdError(f"the {VARIANT} kernel does not know {PARAM} ({SYSFS} is missing):"
-                       " it needs CONFIG_ZSMALLOC_DEFER_CEILING_PROBE=y and its kernel side")
-    if asked == NO_PROBE and reported in DEPTHS:
-        raise ZsdError(f"asked for no ceiling probe, the guest runs {reported}")
-    if asked != NO_PROBE and reported != asked:
-        raise ZsdError(f"asked for {PARAM}={asked}, the guest reports {reported!r}")
+        raise ZsdError(f"the {VARIANT} kernel does not know {PARAM} ({SYSFS} is missing):" + side)
+    if FIXED in output:
+        raise ZsdError(f"the {VARIANT} kernel's {SYSFS} is read-only ({FIXED}):" + side
+                       + " (its depths switch at run time since the probe parks what it skips)")
+    if reported != NO_PROBE:
+        raise ZsdError(f"the {VARIANT} kernel probed {reported!r} from boot: the probe boot "
+                       "sets every depth itself (no zsmalloc.ceiling_probe= on the command line)")
 
 
 def stored_fraction(random_bytes: int) -> float:
@@ -72,19 +70,19 @@ def stored_fraction(random_bytes: int) -> float:
     return min(1.0, (random_bytes + 128) / 4096)
 
 
-def leak_mb(rounds: int, sizes: Sequence[int], data: Sequence[int]) -> float:
-    """What one probe boot leaks: every round frees nothing of any point."""
-    return rounds * sum(s * stored_fraction(r) for s in sizes for r in data)
+def parked_mb(sizes: Sequence[int], data: Sequence[int]) -> float:
+    """The most a probe column holds parked: one measurement's frees (the
+    next column's write of the depth frees them)."""
+    return max(s * stored_fraction(r) for s in sizes for r in data)
 
 
-def check_leak(rounds: int, sizes: Sequence[int], data: Sequence[int], mem_mb: int) -> None:
+def check_parked(sizes: Sequence[int], data: Sequence[int], mem_mb: int) -> None:
     """Half the guest's memory at most, leaving room for the fill itself."""
-    need = leak_mb(rounds, sizes, data) + max(sizes)
+    need = parked_mb(sizes, data) + max(sizes)
     if need > mem_mb / 2:
-        raise ZsdError(f"ceilings: a probe boot would leak about {leak_mb(rounds, sizes, data):.0f}"
-                       f" MB and fill {max(sizes)} MB, more than half of the guest's {mem_mb} MB;"
-                       " use fewer --ceiling-rounds, --sizes or --data, or more --mem",
-                       EXIT_USAGE)
+        raise ZsdError(f"ceilings: a probe column would hold about {parked_mb(sizes, data):.0f}"
+                       f" MB parked and fill {max(sizes)} MB, more than half of the guest's "
+                       f"{mem_mb} MB; use smaller --sizes, or more --mem", EXIT_USAGE)
 
 
 Medians = Dict[Point, Dict[str, float]]
@@ -106,15 +104,16 @@ def share(speedup: float, ceiling: float) -> Optional[float]:
 
 
 # Marks a share above 100%: the mode ran faster than the ceiling of the
-# work it defers, so that ceiling, measured in a boot of its own, is off by
-# at least the difference. Under TCG two boots of one kernel differ by up to
-# 17% (sync on the probe kernel's boot without a probe against sync on the
-# main kernel, results/issue14-agree2/ceilvar.out), as much as a whole
-# teardown ceiling (1.10x-1.17x at compressible data); the zs_free depth
-# read 84-91 ms in some boots and 43-54 ms in others.
+# work it defers. In the probe boot both are timed in one rotation, so the
+# two are equal within the noise of their medians; against the main run
+# (another boot, another kernel) the ceiling can be off by a boot-to-boot
+# offset: under TCG two boots of one kernel ran sync up to 17% apart
+# (results/issue14-agree2/ceilvar.out), as much as a whole teardown ceiling
+# (1.10x-1.17x at compressible data).
 BEYOND = "!"
-BEYOND_NOTE = ("  !: a share above 100%: the mode beat a ceiling measured in a boot of its own;\n"
-               "     that ceiling read too low (boot-to-boot offsets under TCG): no share known")
+BEYOND_NOTE = ("  !: a share above 100%: the mode ran faster than its ceiling; in the probe boot\n"
+               "     the two are equal within the noise, against the main run (another boot)\n"
+               "     the ceiling is off by the boots' offset")
 
 
 def share_text(sh: Optional[float]) -> str:
@@ -153,7 +152,7 @@ def point_report(probe: Dict[str, float], same: Optional[Dict[str, float]],
     if not modes:
         lines.append("(no mode measured at this point: no mode against its ceiling)")
         return "\n".join(lines)
-    lines.append(f"{'':<19}{'':>8}{'probe kernel':>16}{'main run':>16}")
+    lines.append(f"{'':<19}{'':>8}{'probe boot':>16}{'main run':>16}")
     lines.append(f"{'mode':<9}{'defers':<10}{'ceiling':>8}{'speedup':>9}{'share':>7}"
                  f"{'speedup':>9}{'share':>7}")
     for mode in modes:
@@ -174,13 +173,13 @@ def report(records: List[Record]) -> str:
         return ""
     main_recs = [r for r in records if "probe" not in r and not int(r["kill"])  # type: ignore[call-overload]
                  and r["workload"] == "munmap"]
-    depths = _medians([r for r in probe_recs if r["mode"] == "sync"], "probe")
-    same = _medians([r for r in probe_recs if r["probe"] == NO_PROBE], "mode")
+    depths, same = _depths_and_modes(probe_recs)
     main = _medians(main_recs, "mode")
     rounds = max(int(r["round"]) for r in probe_recs)  # type: ignore[call-overload]
-    out = [f"ceilings: the {VARIANT} kernel, munmap medians of {rounds} rounds: each depth in "
-           "sync mode, each mode", "          in the boot without a probe; main run: medians "
-           "of its own boot and rounds;", "          share = (speedup - 1) / (ceiling - 1), "
+    out = [f"ceilings: the {VARIANT} kernel's boot, munmap medians of {rounds} rounds, every "
+           "mode and every", "          depth (sync, the probe set) rotated in the same boot; "
+           "main run: medians of", "          its own boot (another kernel) against the same "
+           "ceiling, for reference;", "          share = (speedup - 1) / (ceiling - 1), "
            "speedup = sync / mode, ceiling = sync / depth", ""]
     for point in sorted(depths):
         out.append(f"== ceilings: {workloads.MUNMAP.title(point)}")
@@ -191,9 +190,17 @@ def report(records: List[Record]) -> str:
     return "\n".join(out)
 
 
+def _depths_and_modes(probe_recs: List[Record]) -> Tuple[Medians, Medians]:
+    """(each depth's sync medians, 'none' for sync without a probe; each
+    mode's medians with no probe set) of the probe boot's @probe_recs."""
+    depths = _medians([r for r in probe_recs if r["mode"] == "sync"], "probe")
+    same = _medians([r for r in probe_recs if r["probe"] == NO_PROBE], "mode")
+    return depths, same
+
+
 def ceilings_by_point(records: List[Record]) -> Dict[Point, Dict[str, float]]:
     """{point: {mode: the ceiling of what it defers, as sync / depth}} from
-    the probe boots' sync medians, for the modes whose depth was measured
+    the probe boot's sync medians, for the modes whose depth was measured
     there; {} without probe records."""
     probe_recs = [r for r in records if "probe" in r and r["mode"] == "sync"
                   and float(r[METRIC]) >= 0]  # type: ignore[arg-type]
@@ -207,12 +214,28 @@ def ceilings_by_point(records: List[Record]) -> Dict[Point, Dict[str, float]]:
     return out
 
 
-def boot_modes(depth: str, modes: str) -> str:
-    """The modes a probe boot runs: the main run's (@modes) without a probe,
-    sync at a depth (the probes sit on sync's path)."""
-    return modes if depth == NO_PROBE else "sync"
+def shares_by_point(records: List[Record]) -> Dict[Point, Dict[str, Optional[float]]]:
+    """{point: {mode: share}}: each mode's speedup and the ceiling of what
+    it defers, both measured in the probe boot (ratios within one boot);
+    only the modes and points that boot measured with their depth."""
+    probe_recs = [r for r in records if "probe" in r
+                  and float(r[METRIC]) >= 0]  # type: ignore[arg-type]
+    depths, same = _depths_and_modes(probe_recs)
+    out: Dict[Point, Dict[str, Optional[float]]] = {}
+    for point, ceils in ceilings_by_point(probe_recs).items():
+        times = same.get(point, {})
+        none = depths[point][NO_PROBE]
+        out[point] = {mode: share(none / times[mode], c) for mode, c in ceils.items()
+                      if times.get(mode)}
+    return out
+
+
+def probe_columns() -> str:
+    """The depths a probe boot rotates as columns (modes.sh PROBES)."""
+    return " ".join(DEPTHS)
 
 
 def plan(sizes: Sequence[int], data: Sequence[int]) -> List[str]:
-    """The probe boots' workload lines: one process, zram, leaking."""
+    """The probe boot's workload lines: one process, zram, and no release
+    wait (munmap -R: a depth's frees stay parked until the next column)."""
     return workloads.munmap_lines("zram", sizes, data, [1], leaky=True)

@@ -52,6 +52,10 @@ GUEST_SUITES: List[GuestSuite] = [
     # callbacks). KUnit, at boot, covers every mode.
     GuestSuite("debug", "sh /usr/share/zsdefer/defer-suite.sh 16 4 pcpu,hbuf,hbuf-cb",
                variant="debug", swap_size="1G", ktap="zsmalloc_defer", timeout=2400.0),
+    # The ceiling probe (bench --ceilings): each depth set at run time
+    # parks what it skips and gives it back, a zram reset drains it.
+    GuestSuite("probe", "sh /usr/share/zsdefer/ceiling-probe.sh 32", variant="probe",
+               append=("kunit.enable=0",)),
 ]
 
 

@@ -6,11 +6,11 @@ Columns (medians unless said):
   where Welch's test on the samples says significant (p < 0.05); the 95%
   interval is Welch's interval of the difference of the means, taken as a
   ratio to sync's mean: sync_mean / (sync_mean + [lo, hi]).
-- share: (speedup - 1) / (ceiling - 1), the ceiling of the work the mode
-  defers measured on the probe kernel in the same run (ceilings.py; `-`
-  where the run measured none: --ceilings, one process, zram only); `!`
-  after a share above 100%, with a note under the table
-  (ceilings.BEYOND): the ceiling, from a boot of its own, read too low.
+- share: (speedup - 1) / (ceiling - 1), the mode's speedup and the
+  ceiling of the work it defers both measured in the probe kernel's boot
+  of the same run, where they rotate together (ceilings.py; `-` where the
+  run measured none: --ceilings, one process, zram only); `!` after a
+  share above 100%, with a note under the table (ceilings.BEYOND).
 - release: sync / mode of the time until the swap backend's memory is back.
 - CPU: change of all CPUs' busy time, workers included (+ is more CPU).
 - at once: the share of the mode's frees it did synchronously (no buffer
@@ -144,19 +144,18 @@ def _held(pct: Optional[float]) -> str:
 
 
 def alone(cols: Dict[str, Dict[str, List[float]]], mode: str,
-          ceiling: Optional[float], at_once: Optional[float],
+          share: Optional[float], at_once: Optional[float],
           held_pct: Optional[float] = None) -> str:
     """The columns of @mode against base_of(@mode), under head()'s: @cols
     maps each metric key (munmap_ms, release_ms, cpu_ms) to {mode:
-    samples}; @held_pct is held()'s; dashes where @mode was not
-    measured."""
+    samples}; @share is the mode's share of its ceiling from the probe
+    boot (ceilings.shares_by_point()); @held_pct is held()'s; dashes where
+    @mode was not measured."""
     if not _measured(cols, mode):
         return f"{'-':>7}  {'-':<14}{'-':>6}{'-':>8}{'-':>7}{'-':>8}{'-':>5}"
     mu = cols["munmap_ms"]
     lo, hi = speedup_interval(mu[base_of(mode)], mu[mode])
     ci = f"[{lo:.2f}, {hi:.2f}]" if not math.isnan(lo) else "-"
-    share = (ceilings.share(statistics.median(mu[base_of(mode)]) / statistics.median(mu[mode]),
-                            ceiling) if ceiling else None)
     return (f"{_munmap(cols, mode)} {ci:<14}"
             f"{ceilings.share_text(share):>6}"
             f"{_ratio(cols, 'release_ms', mode):>8}{_cpu(cols, mode):>7}{_at_once(at_once):>8}"
@@ -189,7 +188,7 @@ def summary(records: List[Record]) -> str:
     main = [r for r in report.main_records(records) if workloads.of(r) is workloads.MUNMAP]
     w = workloads.MUNMAP
     by_metric = {m.key: results.group(main, m.key, w.point) for m in w.metrics}
-    ceil = ceilings.ceilings_by_point(records)
+    shares_of = ceilings.shares_by_point(records)
     recs_at: Dict[Point, List[Record]] = {}
     for r in main:
         recs_at.setdefault(tuple(r.get(f) for f in w.point), []).append(r)
@@ -202,7 +201,7 @@ def summary(records: List[Record]) -> str:
                 if _measured(cols, d) or (lockfix and _measured(cols, fixed_of(d)))]
         for i, d in enumerate(rows):
             line = (f"{point_name(point) if i == 0 else '':<{POINT_W}}{d:<{MODE_W}}"
-                    + alone(cols, d, ceil.get(point, {}).get(d), shares.get(d),
+                    + alone(cols, d, shares_of.get(point, {}).get(d), shares.get(d),
                             held(recs_at[point], d)))
             if lockfix:
                 line += fixed(cols, fixed_of(d), shares.get(fixed_of(d)))
@@ -210,8 +209,8 @@ def summary(records: List[Record]) -> str:
     if not lines:
         return ""
     text = "\n".join(["summary: munmap against sync in the same boots (medians; * significant,",
-                      "  Welch p < 0.05); share = (speedup - 1) / (ceiling - 1), ceiling on the "
-                      "probe kernel;", "  CPU: all CPUs' time, workers included; at once: "
+                      "  Welch p < 0.05); share = (speedup - 1) / (ceiling - 1), the mode's "
+                      "speedup and", "  its ceiling both measured in the probe kernel's boot;", "  CPU: all CPUs' time, workers included; at once: "
                       "frees done synchronously;",
                       "  held: the backend's memory still held when munmap() returned, "
                       "% of what the fill added"]

@@ -64,17 +64,19 @@ class PlanTest(unittest.TestCase):
         args = bench_args("--ceilings", "--swap", "zram", "--no-baseline", "--data", "1024")
         todo = bench.boots(args, bench.parse_plan(args))
         probes = [b for b in todo if b.variant == ceilings.VARIANT]
-        self.assertEqual([b.probe for b in probes], ["none", "teardown", "zs_free", "notify"])
-        # the boot without a probe runs the main run's modes, the depths sync
-        self.assertEqual([b.modes for b in probes], ["all", "sync", "sync", "sync"])
-        self.assertTrue(all(b.rounds == 3 and b.arm for b in probes))
-        self.assertEqual(probes[0].lines, ("munmap -b zram -p 1 -s 256 -r 1024 -R",))
-        self.assertEqual(ceilings.ProbeBoot("zs_free").append,
-                         ["zsmalloc.ceiling_probe=zs_free"])
-        self.assertEqual(ceilings.ProbeBoot("none").append, [])
-        # the guest is told which probe, so a kernel without one stops at once
-        self.assertIn("modes.sh -a 3 'sync' zram notify <<'PLAN'", probes[3].command())
-        self.assertIn("modes.sh -a 3 'all' zram none <<'PLAN'", probes[0].command())
+        # one boot: the main run's modes and every depth, rotated together
+        self.assertEqual(len(probes), 1)
+        (probe,) = probes
+        self.assertEqual((probe.modes, probe.probe, probe.rounds, probe.arm),
+                         ("all", "teardown zs_free notify", 5, True))
+        self.assertEqual(probe.lines, ("munmap -b zram -p 1 -s 256 -r 1024 -R",))
+        self.assertEqual(probe.tag, "probe-zram-b1")
+        # no depth on the command line: the guest sets each between measurements
+        self.assertIn("modes.sh -a 5 'all' zram 'teardown zs_free notify' <<'PLAN'",
+                      probe.command())
+        args = bench_args("--ceilings", "--swap", "zram", "--no-baseline", "--ceiling-rounds", "2")
+        self.assertEqual([b.rounds for b in bench.boots(args, bench.parse_plan(args))
+                          if b.probe], [2])
 
     def test_command_is_a_here_document(self) -> None:
         boot = bench.Boot("default", "zram", "sync llist", ("munmap -b zram -p 1 -s 8 -r 1",
@@ -130,14 +132,19 @@ class GuestCheckTest(unittest.TestCase):
         self.assertIn("does not know zsmalloc.ceiling_probe", str(cm.exception))
         self.assertIn("CONFIG_ZSMALLOC_DEFER_CEILING_PROBE", str(cm.exception))
 
-    def test_probe_must_match(self) -> None:
-        env = self.ENV.replace("absent", "teardown")
-        bench.check_guest(env, 2, "zram", probe="teardown")
+    def test_probe_must_switch_at_run_time(self) -> None:
+        depths = "teardown zs_free notify"
+        env = self.ENV.replace("absent", "none")
+        bench.check_guest(env, 2, "zram", probe=depths)
+        # a depth from boot, or a kernel whose probe is read-only
         with self.assertRaises(ZsdError):
-            bench.check_guest(env, 2, "zram", probe="notify")
-        with self.assertRaises(ZsdError):
-            bench.check_guest(env, 2, "zram", probe="none")
-        bench.check_guest(self.ENV.replace("absent", "none"), 2, "zram", probe="none")
+            bench.check_guest(self.ENV.replace("absent", "teardown"), 2, "zram", probe=depths)
+        with self.assertRaises(ZsdError) as cm:
+            bench.check_guest(env + "# the ceiling probe cannot be set at run time\n", 2,
+                              "zram", probe=depths)
+        self.assertIn("read-only", str(cm.exception))
+        # a boot without probe columns does not care
+        bench.check_guest(self.ENV.replace("absent", "teardown"), 2, "zram")
 
 
 class RunnerTest(unittest.TestCase):

@@ -20,7 +20,7 @@ PROBES = [rec("sync", ms, probe, rnd_round=i) for probe, times in (
     ("none", (246.0, 247, 248)), ("teardown", (121.0, 122, 123)),
     ("zs_free", (83.0, 83, 84)), ("notify", (61.0, 62, 63))) for i, ms in
     enumerate(times, 1)]
-# The probe kernel's boot without a probe also runs the modes
+# The probe boot's mode columns (no probe set), rotated with the depths
 SAME = [rec("llist", 140.0, "none"), rec("llist", 130.0, "none"), rec("llist", 135.0, "none"),
         rec("pcpu", 247.0, "none")]
 MAIN = [rec("sync", 240.0), rec("sync", 250.0), rec("llist", 160.0), rec("llist", 170.0),
@@ -90,25 +90,52 @@ class CeilingReportTest(unittest.TestCase):
     def test_nothing_without_probe_records(self) -> None:
         self.assertEqual(ceilings.report(MAIN), "")
 
-    def test_boot_modes(self) -> None:
-        self.assertEqual(ceilings.boot_modes("none", "sync llist"), "sync llist")
-        self.assertEqual(ceilings.boot_modes("teardown", "sync llist"), "sync")
+    def test_shares_within_the_probe_boot(self) -> None:
+        # both ratios from the probe boot: llist 247 / 135 = 1.83x against
+        # 2.02x: 81%; the main run's llist (1.48x) does not enter it, and
+        # hbuf, measured in the main run only, gets no share
+        shares = ceilings.shares_by_point(PROBES + SAME + MAIN)
+        point = ("zram", 256, 3600, 1)
+        self.assertEqual(sorted(shares), [point])
+        self.assertAlmostEqual(shares[point]["llist"], (247 / 135 - 1) / (247 / 122 - 1))
+        self.assertAlmostEqual(shares[point]["pcpu"], 0.0)
+        self.assertNotIn("hbuf", shares[point])
+        self.assertEqual(ceilings.shares_by_point(MAIN), {})
+
+    def test_probe_columns(self) -> None:
+        # shallow to deep, as modes.sh takes them (PROBES)
+        self.assertEqual(ceilings.probe_columns(), "teardown zs_free notify")
 
 
 class ProbeGuardTest(unittest.TestCase):
     def test_unknown_parameter(self) -> None:
         with self.assertRaises(ZsdError) as cm:
-            ceilings.check_probe("notify", "absent")
+            ceilings.check_probe("absent")
         self.assertIn("/sys/module/zsmalloc/parameters/ceiling_probe is missing",
                       str(cm.exception))
-        with self.assertRaises(ZsdError):
-            ceilings.check_probe("none", "absent")
 
-    def test_leak_estimate(self) -> None:
-        # 3 rounds of 256 MB: ~13:1 (384/4096 of a page), huge objects (a page)
-        self.assertAlmostEqual(ceilings.leak_mb(3, [256], [256, 3600]), 3 * (24 + 256))
-        ceilings.check_leak(3, [256], [256, 1024, 3600], 3072)
+    def test_read_only_probe(self) -> None:
+        # a kernel from before the probe parked what it skips: depth at boot only
         with self.assertRaises(ZsdError) as cm:
-            ceilings.check_leak(8, [256], [3600], 3072)
-        self.assertIn("--ceiling-rounds", str(cm.exception))
+            ceilings.check_probe("none", "# the ceiling probe cannot be set at run time\n")
+        self.assertIn("read-only", str(cm.exception))
+        self.assertIn("CONFIG_ZSMALLOC_DEFER_CEILING_PROBE", str(cm.exception))
+
+    def test_probing_from_boot(self) -> None:
+        with self.assertRaises(ZsdError) as cm:
+            ceilings.check_probe("teardown")
+        self.assertIn("probed 'teardown' from boot", str(cm.exception))
+        ceilings.check_probe("none", "env cpus=2 clocksource=tsc swap=zram probe=none\n")
+
+    def test_parked_estimate(self) -> None:
+        # one measurement at most: 256 MB of huge objects (a page each) is the
+        # most of ~13:1 (384/4096 of a page) and huge
+        self.assertAlmostEqual(ceilings.parked_mb([256], [256, 3600]), 256)
+        self.assertAlmostEqual(ceilings.parked_mb([256], [256]), 24)
+        ceilings.check_parked([256], [256, 1024, 3600], 3072)
+        # no longer rounds times points: 3 rounds x 3 points would be 768+ MB
+        ceilings.check_parked([512], [256, 1024, 3600], 3072)
+        with self.assertRaises(ZsdError) as cm:
+            ceilings.check_parked([1024], [3600], 3072)
+        self.assertIn("--sizes", str(cm.exception))
         self.assertEqual(cm.exception.code, 2)

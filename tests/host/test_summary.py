@@ -29,8 +29,9 @@ LLIST = [rec("llist", ms, cpu=110.0, deferred=1000, fallbacks=0, held=h)
          for ms, h in ((50.0, 30.0), (51, 42.0), (49, 38.0), (50, 35.0))]
 HBUF = [rec("hbuf", ms, cpu=90.0, deferred=900, fallbacks=100 * i)
         for i, ms in enumerate((40.0, 41, 39))]
-# ceiling of llist's teardown: 100 / 40 = 2.5x
-PROBES = [rec("sync", 100.0, probe="none"), rec("sync", 40.0, probe="teardown")]
+# the probe boot: ceiling of llist's teardown 100 / 40 = 2.5x, llist 2.00x
+PROBES = [rec("sync", 100.0, probe="none"), rec("sync", 40.0, probe="teardown"),
+          rec("llist", 50.0, probe="none")]
 
 
 class SummaryTest(unittest.TestCase):
@@ -60,7 +61,8 @@ class SummaryTest(unittest.TestCase):
     def test_share_beyond_the_ceiling(self) -> None:
         # a teardown ceiling that read 100 / 80 = 1.25x under llist's 2.00x:
         # share (2 - 1) / 0.25 = 400%, marked, and the note under the table
-        low = [rec("sync", 100.0, probe="none"), rec("sync", 80.0, probe="teardown")]
+        low = [rec("sync", 100.0, probe="none"), rec("sync", 80.0, probe="teardown"),
+               rec("llist", 50.0, probe="none")]
         text = summary.summary(SYNC + LLIST + low)
         llist = next(x for x in text.splitlines() if " llist " in x)
         self.assertEqual(llist[summary.POINT_W:].split()[4], "400%!")
@@ -68,6 +70,21 @@ class SummaryTest(unittest.TestCase):
         self.assertTrue(all(len(x) <= 100 for x in text.splitlines()))
         # test_rows' 67% carries neither
         self.assertNotIn(ceilings.BEYOND, summary.summary(SYNC + LLIST + HBUF + PROBES))
+
+    def test_share_from_the_probe_boot(self) -> None:
+        # the main run's llist is 2.00x; in the probe boot llist is 1.60x
+        # against its 2.50x ceiling: share (1.6 - 1) / 1.5 = 40%, both ratios
+        # from that one boot, not 67% from the main run's speedup
+        probe = PROBES[:2] + [rec("llist", 62.5, probe="none")]
+        llist = next(x for x in summary.summary(SYNC + LLIST + probe).splitlines()
+                     if " llist " in x)
+        f = llist[summary.POINT_W:].split()
+        self.assertEqual(f[1], "2.00x*")
+        self.assertEqual(f[4], "40%")
+        # the probe boot without llist's column: no share
+        llist = next(x for x in summary.summary(SYNC + LLIST + PROBES[:2]).splitlines()
+                     if " llist " in x)
+        self.assertEqual(llist[summary.POINT_W:].split()[4], "-")
 
     def test_held(self) -> None:
         # the median of the mode's own records; -1 (a leaky probe run) and
