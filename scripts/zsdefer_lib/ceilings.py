@@ -132,23 +132,55 @@ def _against(times: Optional[Dict[str, float]], mode: str, ceiling: float) -> st
     return f"{sp:>8.2f}x{share_text(share(sp, ceiling)):>7}"
 
 
-def point_report(probe: Dict[str, float], same: Optional[Dict[str, float]],
+def _column(r: Record) -> str:
+    """A probe boot record's column: its depth, or its mode without one."""
+    return str(r["mode"]) if r["probe"] == NO_PROBE else str(r["probe"])
+
+
+def paired(probe_recs: List[Record]) -> Medians:
+    """{point: {column: speedup}} of the probe boot: for each depth and
+    each mode, the median over the rounds of sync / column, each ratio of
+    two samples of one round (same boot, round and point: a minute apart
+    at most). Samples under TCG come in slow and fast phases (sync 180-282
+    ms at one point of one boot, results/issue14-sameboot-a/): a ratio of
+    column medians can take one column's fast phase and another's slow one
+    (a share of 160% where the paired ratios give 67%); a round's samples
+    share their phase. Columns without a sync sample in a round are left
+    out of that round."""
+    by: Dict[Point, Dict[Tuple[object, object], Dict[str, float]]] = {}
+    for r in probe_recs:
+        point = tuple(r[f] for f in POINT)
+        by.setdefault(point, {}).setdefault((r["boot"], r["round"]), {})[_column(r)] = \
+            float(r[METRIC])  # type: ignore[arg-type]
+    out: Medians = {}
+    for point, rounds in by.items():
+        ratios: Dict[str, List[float]] = {}
+        for cols in rounds.values():
+            base = cols.get("sync")
+            for col, ms in cols.items():
+                if base and ms > 0 and col != "sync":
+                    ratios.setdefault(col, []).append(base / ms)
+        out[point] = {c: statistics.median(v) for c, v in ratios.items()}
+    return out
+
+
+def point_report(probe: Dict[str, float], ratios: Dict[str, float],
                  main: Optional[Dict[str, float]]) -> str:
     """One data point: @probe, the depths' munmap ms (sync mode, 'none' for
-    no probe); @same, every mode's ms in the probe kernel's boot without a
-    probe; @main, every mode's ms in the main run. Then each mode against
-    the ceiling of what it defers, on both kernels."""
-    none = probe.get(NO_PROBE)
+    no probe); @ratios, paired()'s speedups of the depths and the modes in
+    the probe boot; @main, every mode's ms in the main run. Then each mode
+    against the ceiling of what it defers: its probe boot speedup, and the
+    main run's (medians of another boot) for reference."""
     lines = [f"{'probe depth':<16}{'munmap ms':>10}{'speedup':>9}"]
     for depth in (NO_PROBE,) + DEPTHS:
         if depth not in probe:
             continue
-        t = probe[depth]
-        sp = f"{none / t:8.2f}x" if none and t else f"{'-':>9}"
+        sp = 1.0 if depth == NO_PROBE else ratios.get(depth)
         name = "none (sync)" if depth == NO_PROBE else depth
-        lines.append(f"{name:<16}{t:>10.2f}{sp}".rstrip())
+        lines.append(f"{name:<16}{probe[depth]:>10.2f}"
+                     + (f"{sp:8.2f}x" if sp else f"{'-':>9}"))
     lines.append("")
-    modes = [m for m in MODE_DEPTH if (same and m in same) or (main and m in main)]
+    modes = [m for m in MODE_DEPTH if m in ratios or (main and m in main)]
     if not modes:
         lines.append("(no mode measured at this point: no mode against its ceiling)")
         return "\n".join(lines)
@@ -157,76 +189,64 @@ def point_report(probe: Dict[str, float], same: Optional[Dict[str, float]],
                  f"{'speedup':>9}{'share':>7}")
     for mode in modes:
         depth = MODE_DEPTH[mode]
-        if not none or depth not in probe or not probe[depth]:
+        ceiling = ratios.get(depth)
+        if not ceiling:
             lines.append(f"{mode:<9}{depth:<10}  (no {depth} probe measured)")
             continue
-        ceiling = none / probe[depth]
-        lines.append(f"{mode:<9}{depth:<10}{ceiling:>7.2f}x"
-                     f"{_against(same, mode, ceiling)}{_against(main, mode, ceiling)}")
+        sp = ratios.get(mode)
+        same = (f"{sp:>8.2f}x{share_text(share(sp, ceiling)):>7}" if sp
+                else f"{'-':>9}{'-':>7}")
+        lines.append(f"{mode:<9}{depth:<10}{ceiling:>7.2f}x{same}"
+                     f"{_against(main, mode, ceiling)}")
     return "\n".join(lines)
 
 
+def _probe_records(records: List[Record]) -> List[Record]:
+    return [r for r in records if "probe" in r and float(r[METRIC]) >= 0]  # type: ignore[arg-type]
+
+
 def report(records: List[Record]) -> str:
-    """Every data point the probe boots measured; '' when there are none."""
-    probe_recs = [r for r in records if "probe" in r and float(r[METRIC]) >= 0]  # type: ignore[arg-type]
+    """Every data point the probe boot measured; '' when there are none."""
+    probe_recs = _probe_records(records)
     if not probe_recs:
         return ""
     main_recs = [r for r in records if "probe" not in r and not int(r["kill"])  # type: ignore[call-overload]
                  and r["workload"] == "munmap"]
-    depths, same = _depths_and_modes(probe_recs)
+    depths = _medians([r for r in probe_recs if r["mode"] == "sync"], "probe")
+    ratios = paired(probe_recs)
     main = _medians(main_recs, "mode")
     rounds = max(int(r["round"]) for r in probe_recs)  # type: ignore[call-overload]
-    out = [f"ceilings: the {VARIANT} kernel's boot, munmap medians of {rounds} rounds, every "
-           "mode and every", "          depth (sync, the probe set) rotated in the same boot; "
-           "main run: medians of", "          its own boot (another kernel) against the same "
-           "ceiling, for reference;", "          share = (speedup - 1) / (ceiling - 1), "
-           "speedup = sync / mode, ceiling = sync / depth", ""]
+    out = [f"ceilings: the {VARIANT} kernel's boot, {rounds} rounds, every mode and every depth "
+           "(sync, the probe", "          set) rotated in the same boot; munmap ms: medians; "
+           "speedup: the median over", "          the rounds of sync / column in the same "
+           "round; main run: sync / mode of", "          the medians of its own boot (another "
+           "kernel), for reference;", "          share = (speedup - 1) / (ceiling - 1), "
+           "ceiling = the depth's speedup", ""]
     for point in sorted(depths):
         out.append(f"== ceilings: {workloads.MUNMAP.title(point)}")
-        out.append(point_report(depths[point], same.get(point), main.get(point)))
+        out.append(point_report(depths[point], ratios.get(point, {}), main.get(point)))
         out.append("")
     if any(BEYOND in x for x in out):
         out.append(BEYOND_NOTE)
     return "\n".join(out)
 
 
-def _depths_and_modes(probe_recs: List[Record]) -> Tuple[Medians, Medians]:
-    """(each depth's sync medians, 'none' for sync without a probe; each
-    mode's medians with no probe set) of the probe boot's @probe_recs."""
-    depths = _medians([r for r in probe_recs if r["mode"] == "sync"], "probe")
-    same = _medians([r for r in probe_recs if r["probe"] == NO_PROBE], "mode")
-    return depths, same
-
-
 def ceilings_by_point(records: List[Record]) -> Dict[Point, Dict[str, float]]:
-    """{point: {mode: the ceiling of what it defers, as sync / depth}} from
-    the probe boot's sync medians, for the modes whose depth was measured
+    """{point: {mode: the ceiling of what it defers}}, the depth's speedup
+    in the probe boot (paired()), for the modes whose depth was measured
     there; {} without probe records."""
-    probe_recs = [r for r in records if "probe" in r and r["mode"] == "sync"
-                  and float(r[METRIC]) >= 0]  # type: ignore[arg-type]
-    out: Dict[Point, Dict[str, float]] = {}
-    for point, depths in _medians(probe_recs, "probe").items():
-        none = depths.get(NO_PROBE)
-        if not none:
-            continue
-        out[point] = {mode: none / depths[d] for mode, d in MODE_DEPTH.items()
-                      if depths.get(d)}
-    return out
+    return {point: {mode: ratios[d] for mode, d in MODE_DEPTH.items() if ratios.get(d)}
+            for point, ratios in paired(_probe_records(records)).items()}
 
 
 def shares_by_point(records: List[Record]) -> Dict[Point, Dict[str, Optional[float]]]:
     """{point: {mode: share}}: each mode's speedup and the ceiling of what
-    it defers, both measured in the probe boot (ratios within one boot);
-    only the modes and points that boot measured with their depth."""
-    probe_recs = [r for r in records if "probe" in r
-                  and float(r[METRIC]) >= 0]  # type: ignore[arg-type]
-    depths, same = _depths_and_modes(probe_recs)
+    it defers, both from the probe boot (paired()); only the modes and
+    points that boot measured with their depth."""
     out: Dict[Point, Dict[str, Optional[float]]] = {}
-    for point, ceils in ceilings_by_point(probe_recs).items():
-        times = same.get(point, {})
-        none = depths[point][NO_PROBE]
-        out[point] = {mode: share(none / times[mode], c) for mode, c in ceils.items()
-                      if times.get(mode)}
+    for point, ratios in paired(_probe_records(records)).items():
+        out[point] = {mode: share(ratios[mode], ratios[d]) for mode, d in MODE_DEPTH.items()
+                      if ratios.get(mode) and ratios.get(d)}
     return out
 
 

@@ -1,5 +1,6 @@
 """The ceiling probes' report and guards, from known records."""
 
+import statistics
 import unittest
 
 from zsdefer_lib import ceilings
@@ -21,8 +22,13 @@ PROBES = [rec("sync", ms, probe, rnd_round=i) for probe, times in (
     ("zs_free", (83.0, 83, 84)), ("notify", (61.0, 62, 63))) for i, ms in
     enumerate(times, 1)]
 # The probe boot's mode columns (no probe set), rotated with the depths
-SAME = [rec("llist", 140.0, "none"), rec("llist", 130.0, "none"), rec("llist", 135.0, "none"),
-        rec("pcpu", 247.0, "none")]
+SAME = [rec("llist", 140.0, "none", rnd_round=1), rec("llist", 130.0, "none", rnd_round=2),
+        rec("llist", 135.0, "none", rnd_round=3), rec("pcpu", 246.0, "none", rnd_round=1)]
+# Speedups are medians of each round's sync / column: teardown
+# median(246/121, 247/122, 248/123) = 247/122; llist median(246/140,
+# 247/130, 248/135) = 248/135
+TEARDOWN = 247 / 122
+LLIST = 248 / 135
 MAIN = [rec("sync", 240.0), rec("sync", 250.0), rec("llist", 160.0), rec("llist", 170.0),
         rec("hbuf", 120.0)]
 
@@ -30,7 +36,8 @@ MAIN = [rec("sync", 240.0), rec("sync", 250.0), rec("llist", 160.0), rec("llist"
 class CeilingReportTest(unittest.TestCase):
     def test_depths_and_modes(self) -> None:
         text = ceilings.report(PROBES + SAME + MAIN)
-        self.assertIn("medians of 3 rounds", text)
+        self.assertIn("3 rounds", text)
+        self.assertIn("the median over", text)
         self.assertIn("share = (speedup - 1) / (ceiling - 1)", text)
         self.assertTrue(all(len(x) <= 100 and x == x.rstrip() for x in text.splitlines()))
         self.assertIn("== ceilings: munmap: 1 x 256 MB, data huge/incompr. "
@@ -40,18 +47,20 @@ class CeilingReportTest(unittest.TestCase):
         none = next(x for x in lines if x.startswith("none (sync)"))
         self.assertIn("247.00", none)
         td = next(x for x in lines if x.startswith("teardown"))
-        self.assertIn("2.02x", td)  # 247 / 122
+        self.assertIn("2.02x", td)  # TEARDOWN
+        # median(246/61, 247/62, 248/63) = 247/62
         self.assertIn("3.98x", next(x for x in lines if x.startswith("notify")))
         llist = next(x for x in lines if x.startswith("llist")).split()
-        # ceiling 2.02x; probe kernel: 247 / 135 = 1.83x, share 0.83 / 1.02 = 81%;
+        # ceiling 2.02x; probe boot: LLIST = 1.84x, share 0.84 / 1.02 = 82%;
         # main run: sync median 245, llist 165: 1.48x, share 0.48 / 1.02 = 47%
-        self.assertEqual(llist, ["llist", "teardown", "2.02x", "1.83x", "81%", "1.48x", "47%"])
-        # pcpu only on the probe kernel, as fast as sync: share 0
+        self.assertEqual(llist, ["llist", "teardown", "2.02x", "1.84x", "82%", "1.48x", "47%"])
+        # pcpu only in the probe boot, as fast as sync in its round: share 0
         pcpu = next(x for x in lines if x.startswith("pcpu")).split()
         self.assertEqual(pcpu, ["pcpu", "teardown", "2.02x", "1.00x", "0%", "-", "-"])
         hbuf = next(x for x in lines if x.startswith("hbuf")).split()
-        # zs_free's ceiling 247 / 83 = 2.98x; hbuf main: 245 / 120 = 2.04x: 1.04 / 1.98 = 53%
-        self.assertEqual(hbuf, ["hbuf", "zs_free", "2.98x", "-", "-", "2.04x", "53%"])
+        # zs_free's ceiling median(246/83, 247/83, 248/84) = 246/83 = 2.96x;
+        # hbuf main: 245 / 120 = 2.04x: 1.04 / 1.96 = 53%
+        self.assertEqual(hbuf, ["hbuf", "zs_free", "2.96x", "-", "-", "2.04x", "53%"])
 
     def test_share(self) -> None:
         self.assertAlmostEqual(ceilings.share(1.5, 2.0), 0.5)
@@ -91,16 +100,40 @@ class CeilingReportTest(unittest.TestCase):
         self.assertEqual(ceilings.report(MAIN), "")
 
     def test_shares_within_the_probe_boot(self) -> None:
-        # both ratios from the probe boot: llist 247 / 135 = 1.83x against
-        # 2.02x: 81%; the main run's llist (1.48x) does not enter it, and
-        # hbuf, measured in the main run only, gets no share
+        # both ratios from the probe boot: llist LLIST against TEARDOWN; the
+        # main run's llist (1.48x) does not enter it, and hbuf, measured in
+        # the main run only, gets no share
         shares = ceilings.shares_by_point(PROBES + SAME + MAIN)
         point = ("zram", 256, 3600, 1)
         self.assertEqual(sorted(shares), [point])
-        self.assertAlmostEqual(shares[point]["llist"], (247 / 135 - 1) / (247 / 122 - 1))
+        self.assertAlmostEqual(shares[point]["llist"], (LLIST - 1) / (TEARDOWN - 1))
         self.assertAlmostEqual(shares[point]["pcpu"], 0.0)
         self.assertNotIn("hbuf", shares[point])
         self.assertEqual(ceilings.shares_by_point(MAIN), {})
+
+    def test_rounds_are_paired(self) -> None:
+        # results/issue14-sameboot-a, incompressible, 5 rounds: every column
+        # slow or fast by round. Medians of the columns give llist 1.56x
+        # against a 1.35x ceiling (160%); the rounds' own ratios 1.46x
+        # against 1.69x (67%)
+        recs = []
+        for col, times in (("sync", (281.5, 185.8, 198.0, 247.8, 179.6)),
+                           ("llist", (193.9, 127.1, 124.9, 127.1, 152.9)),
+                           ("teardown", (158.1, 101.3, 160.2, 146.9, 109.6))):
+            recs += [rec("sync" if col == "teardown" else col, ms,
+                         col if col == "teardown" else "none", rnd_round=i)
+                     for i, ms in enumerate(times, 1)]
+        ratios = ceilings.paired(recs)[("zram", 256, 3600, 1)]
+        self.assertAlmostEqual(ratios["teardown"], 247.8 / 146.9)
+        self.assertAlmostEqual(ratios["llist"], 185.8 / 127.1)
+        share = ceilings.shares_by_point(recs)[("zram", 256, 3600, 1)]["llist"]
+        self.assertAlmostEqual(share, (185.8 / 127.1 - 1) / (247.8 / 146.9 - 1))
+        self.assertLess(share, 0.7)
+        # a round without sync's sample pairs nothing
+        ratios = ceilings.paired(recs[1:])[("zram", 256, 3600, 1)]
+        self.assertEqual(len([r for r in recs[1:] if r["round"] == 1]), 2)
+        self.assertAlmostEqual(ratios["llist"], statistics.median(
+            [185.8 / 127.1, 198.0 / 124.9, 247.8 / 127.1, 179.6 / 152.9]))
 
     def test_probe_columns(self) -> None:
         # shallow to deep, as modes.sh takes them (PROBES)
