@@ -137,6 +137,30 @@ def _column(r: Record) -> str:
     return str(r["mode"]) if r["probe"] == NO_PROBE else str(r["probe"])
 
 
+RoundRatios = Dict[str, Dict[Tuple[object, object], float]]
+
+
+def round_ratios(probe_recs: List[Record]) -> Dict[Point, RoundRatios]:
+    """{point: {column: {(boot, round): sync / column}}} of the probe
+    boot's @probe_recs, each ratio of one round's two samples; columns: the
+    depths and the modes, in the rounds that have a sync sample."""
+    by: Dict[Point, Dict[Tuple[object, object], Dict[str, float]]] = {}
+    for r in probe_recs:
+        point = tuple(r[f] for f in POINT)
+        by.setdefault(point, {}).setdefault((r["boot"], r["round"]), {})[_column(r)] = \
+            float(r[METRIC])  # type: ignore[arg-type]
+    out: Dict[Point, RoundRatios] = {}
+    for point, rounds in by.items():
+        ratios: RoundRatios = {}
+        for key, cols in rounds.items():
+            base = cols.get("sync")
+            for col, ms in cols.items():
+                if base and ms > 0 and col != "sync":
+                    ratios.setdefault(col, {})[key] = base / ms
+        out[point] = ratios
+    return out
+
+
 def paired(probe_recs: List[Record]) -> Medians:
     """{point: {column: speedup}} of the probe boot: for each depth and
     each mode, the median over the rounds of sync / column, each ratio of
@@ -147,30 +171,62 @@ def paired(probe_recs: List[Record]) -> Medians:
     (a share of 160% where the paired ratios give 67%); a round's samples
     share their phase. Columns without a sync sample in a round are left
     out of that round."""
-    by: Dict[Point, Dict[Tuple[object, object], Dict[str, float]]] = {}
-    for r in probe_recs:
-        point = tuple(r[f] for f in POINT)
-        by.setdefault(point, {}).setdefault((r["boot"], r["round"]), {})[_column(r)] = \
-            float(r[METRIC])  # type: ignore[arg-type]
-    out: Medians = {}
-    for point, rounds in by.items():
-        ratios: Dict[str, List[float]] = {}
-        for cols in rounds.values():
-            base = cols.get("sync")
-            for col, ms in cols.items():
-                if base and ms > 0 and col != "sync":
-                    ratios.setdefault(col, []).append(base / ms)
-        out[point] = {c: statistics.median(v) for c, v in ratios.items()}
-    return out
+    return {point: {c: statistics.median(v.values()) for c, v in cols.items()}
+            for point, cols in round_ratios(probe_recs).items()}
 
 
-def point_report(probe: Dict[str, float], ratios: Dict[str, float],
+# Rounds below which no interval is given, and the bootstrap's resamples
+MIN_ROUNDS = 3
+RESAMPLES = 2000
+
+
+def share_interval(ratios: RoundRatios, mode: str, depth: str
+                   ) -> Optional[Tuple[float, float]]:
+    """The 95% interval of @mode's share of @depth's ceiling, from
+    round_ratios()' @ratios of one point: a percentile bootstrap over the
+    rounds that measured both, each resample keeping a round's two ratios
+    together (scipy.stats.bootstrap, paired, seeded: the same records give
+    the same interval). None below MIN_ROUNDS rounds; (-inf, inf) where
+    resamples put the ceiling at or below 1x (no share exists there)."""
+    import numpy
+    from scipy import stats as sstats
+
+    keys = sorted(set(ratios.get(mode, {})) & set(ratios.get(depth, {})), key=str)
+    if len(keys) < MIN_ROUNDS:
+        return None
+
+    def stat(sp: "numpy.ndarray", ce: "numpy.ndarray") -> float:
+        sh = share(float(numpy.median(sp)), float(numpy.median(ce)))
+        return numpy.nan if sh is None else sh
+
+    res = sstats.bootstrap(([ratios[mode][k] for k in keys], [ratios[depth][k] for k in keys]),
+                           stat, paired=True, vectorized=False, n_resamples=RESAMPLES,
+                           confidence_level=0.95, method="percentile", random_state=0)
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if numpy.isnan(lo) or numpy.isnan(hi):
+        return (-numpy.inf, numpy.inf)
+    return (lo, hi)
+
+
+def interval_text(iv: Optional[Tuple[float, float]]) -> str:
+    """'[40, 95]' (percent), '[no bound]' where the ceiling's own
+    resamples reach 1x, '-' without an interval."""
+    if iv is None:
+        return "-"
+    if iv[0] == float("-inf") or iv[1] == float("inf"):
+        return "[no bound]"
+    return f"[{100 * iv[0]:.0f}, {100 * iv[1]:.0f}]"
+
+
+def point_report(probe: Dict[str, float], by_round: RoundRatios,
                  main: Optional[Dict[str, float]]) -> str:
     """One data point: @probe, the depths' munmap ms (sync mode, 'none' for
-    no probe); @ratios, paired()'s speedups of the depths and the modes in
-    the probe boot; @main, every mode's ms in the main run. Then each mode
-    against the ceiling of what it defers: its probe boot speedup, and the
-    main run's (medians of another boot) for reference."""
+    no probe); @by_round, round_ratios() of the depths and the modes in the
+    probe boot; @main, every mode's ms in the main run. Then each mode
+    against the ceiling of what it defers: its probe boot speedup and share
+    with the share's 95% interval, and the main run's speedup (medians of
+    another boot) for reference."""
+    ratios = {c: statistics.median(v.values()) for c, v in by_round.items()}
     lines = [f"{'probe depth':<16}{'munmap ms':>10}{'speedup':>9}"]
     for depth in (NO_PROBE,) + DEPTHS:
         if depth not in probe:
@@ -184,9 +240,9 @@ def point_report(probe: Dict[str, float], ratios: Dict[str, float],
     if not modes:
         lines.append("(no mode measured at this point: no mode against its ceiling)")
         return "\n".join(lines)
-    lines.append(f"{'':<19}{'':>8}{'probe boot':>16}{'main run':>16}")
+    lines.append(f"{'':<19}{'':>8}{'probe boot':>16}{'':<13}{'main run':>16}")
     lines.append(f"{'mode':<9}{'defers':<10}{'ceiling':>8}{'speedup':>9}{'share':>7}"
-                 f"{'speedup':>9}{'share':>7}")
+                 f"  {'95% interval':<13}{'speedup':>7}{'share':>7}")
     for mode in modes:
         depth = MODE_DEPTH[mode]
         ceiling = ratios.get(depth)
@@ -196,8 +252,9 @@ def point_report(probe: Dict[str, float], ratios: Dict[str, float],
         sp = ratios.get(mode)
         same = (f"{sp:>8.2f}x{share_text(share(sp, ceiling)):>7}" if sp
                 else f"{'-':>9}{'-':>7}")
-        lines.append(f"{mode:<9}{depth:<10}{ceiling:>7.2f}x{same}"
-                     f"{_against(main, mode, ceiling)}")
+        iv = interval_text(share_interval(by_round, mode, depth))
+        lines.append(f"{mode:<9}{depth:<10}{ceiling:>7.2f}x{same}  {iv:<11}"
+                     f"{_against(main, mode, ceiling)}".rstrip())
     return "\n".join(lines)
 
 
@@ -213,7 +270,7 @@ def report(records: List[Record]) -> str:
     main_recs = [r for r in records if "probe" not in r and not int(r["kill"])  # type: ignore[call-overload]
                  and r["workload"] == "munmap"]
     depths = _medians([r for r in probe_recs if r["mode"] == "sync"], "probe")
-    ratios = paired(probe_recs)
+    by_round = round_ratios(probe_recs)
     main = _medians(main_recs, "mode")
     rounds = max(int(r["round"]) for r in probe_recs)  # type: ignore[call-overload]
     out = [f"ceilings: the {VARIANT} kernel's boot, {rounds} rounds, every mode and every depth "
@@ -221,10 +278,11 @@ def report(records: List[Record]) -> str:
            "speedup: the median over", "          the rounds of sync / column in the same "
            "round; main run: sync / mode of", "          the medians of its own boot (another "
            "kernel), for reference;", "          share = (speedup - 1) / (ceiling - 1), "
-           "ceiling = the depth's speedup", ""]
+           "ceiling = the depth's speedup; 95% interval:", "          a bootstrap over the "
+           "rounds (paired; [no bound]: the ceiling's own may be 1x)", ""]
     for point in sorted(depths):
         out.append(f"== ceilings: {workloads.MUNMAP.title(point)}")
-        out.append(point_report(depths[point], ratios.get(point, {}), main.get(point)))
+        out.append(point_report(depths[point], by_round.get(point, {}), main.get(point)))
         out.append("")
     if any(BEYOND in x for x in out):
         out.append(BEYOND_NOTE)

@@ -18,6 +18,7 @@ PACKAGES = [
     "trace-cmd", "linux-perf",      # copied into the guest
     "stress-ng",                    # copied into the guest (the peer suite)
     "python3-matplotlib",           # PNG plots
+    "python3-scipy",                # bootstrap intervals (ceilings.py)
     "shellcheck",                   # the tests lint our shell scripts
     "python3-ply", "python3-git",   # checkpatch's SPDX check (scripts/spdxcheck.py)
     "python3-docutils",             # the tests parse our reStructuredText

@@ -53,14 +53,18 @@ class CeilingReportTest(unittest.TestCase):
         llist = next(x for x in lines if x.startswith("llist")).split()
         # ceiling 2.02x; probe boot: LLIST = 1.84x, share 0.84 / 1.02 = 82%;
         # main run: sync median 245, llist 165: 1.48x, share 0.48 / 1.02 = 47%
-        self.assertEqual(llist, ["llist", "teardown", "2.02x", "1.84x", "82%", "1.48x", "47%"])
+        self.assertEqual(llist[:5] + llist[7:],
+                         ["llist", "teardown", "2.02x", "1.84x", "82%", "1.48x", "47%"])
+        # the share's 95% interval over the 3 rounds, around 82%
+        lo, hi = int(llist[5].strip("[,")), int(llist[6].strip("]"))
+        self.assertTrue(lo <= 82 <= hi, llist)
         # pcpu only in the probe boot, as fast as sync in its round: share 0
         pcpu = next(x for x in lines if x.startswith("pcpu")).split()
-        self.assertEqual(pcpu, ["pcpu", "teardown", "2.02x", "1.00x", "0%", "-", "-"])
+        self.assertEqual(pcpu, ["pcpu", "teardown", "2.02x", "1.00x", "0%", "-", "-", "-"])
         hbuf = next(x for x in lines if x.startswith("hbuf")).split()
         # zs_free's ceiling median(246/83, 247/83, 248/84) = 246/83 = 2.96x;
         # hbuf main: 245 / 120 = 2.04x: 1.04 / 1.96 = 53%
-        self.assertEqual(hbuf, ["hbuf", "zs_free", "2.96x", "-", "-", "2.04x", "53%"])
+        self.assertEqual(hbuf, ["hbuf", "zs_free", "2.96x", "-", "-", "-", "2.04x", "53%"])
 
     def test_share(self) -> None:
         self.assertAlmostEqual(ceilings.share(1.5, 2.0), 0.5)
@@ -82,7 +86,7 @@ class CeilingReportTest(unittest.TestCase):
                   rec("hbuf", 71.5, "none", rnd=256)]
         text = ceilings.report(beyond)
         hbuf = next(x for x in text.splitlines() if x.startswith("hbuf")).split()
-        self.assertEqual(hbuf, ["hbuf", "zs_free", "1.48x", "1.86x", "179%!", "-", "-"])
+        self.assertEqual(hbuf, ["hbuf", "zs_free", "1.48x", "1.86x", "179%!", "-", "-", "-"])
         self.assertIn(ceilings.BEYOND_NOTE, text)
         self.assertTrue(all(len(x) <= 100 for x in text.splitlines()))
         # below the ceiling: no mark, no note
@@ -134,6 +138,44 @@ class CeilingReportTest(unittest.TestCase):
         self.assertEqual(len([r for r in recs[1:] if r["round"] == 1]), 2)
         self.assertAlmostEqual(ratios["llist"], statistics.median(
             [185.8 / 127.1, 198.0 / 124.9, 247.8 / 127.1, 179.6 / 152.9]))
+
+    def test_share_interval(self) -> None:
+        point = ("zram", 256, 3600, 1)
+        # the same ratios every round: the interval is the share itself
+        steady = [rec(c, ms, p, rnd_round=i) for i in range(1, 6) for c, ms, p in (
+            ("sync", 200.0, "none"), ("llist", 200 / 1.5, "none"), ("sync", 100.0, "teardown"))]
+        by_round = ceilings.round_ratios(steady)[point]
+        self.assertEqual(ceilings.interval_text(
+            ceilings.share_interval(by_round, "llist", "teardown")), "[50, 50]")
+        # the rounds of test_rounds_are_paired: wide, around the share, and
+        # the same interval each time (seeded)
+        recs = []
+        for col, times in (("sync", (281.5, 185.8, 198.0, 247.8, 179.6)),
+                           ("llist", (193.9, 127.1, 124.9, 127.1, 152.9)),
+                           ("teardown", (158.1, 101.3, 160.2, 146.9, 109.6))):
+            recs += [rec("sync" if col == "teardown" else col, ms,
+                         col if col == "teardown" else "none", rnd_round=i)
+                     for i, ms in enumerate(times, 1)]
+        by_round = ceilings.round_ratios(recs)[point]
+        lo, hi = ceilings.share_interval(by_round, "llist", "teardown")
+        sh = ceilings.shares_by_point(recs)[point]["llist"]
+        self.assertLess(lo, sh)
+        self.assertGreater(hi, sh)
+        self.assertGreater(hi - lo, 1.0)  # more than 100 points wide at 5 rounds
+        self.assertEqual(ceilings.share_interval(by_round, "llist", "teardown"), (lo, hi))
+        # a ceiling whose rounds straddle 1x: some resamples have no share
+        flat = [rec(c, ms, p, rnd_round=i) for i, t in enumerate((95.0, 105.0, 98.0, 103.0), 1)
+                for c, ms, p in (("sync", 100.0, "none"), ("llist", 90.0, "none"),
+                                 ("sync", t, "teardown"))]
+        iv = ceilings.share_interval(ceilings.round_ratios(flat)[point], "llist", "teardown")
+        self.assertEqual(ceilings.interval_text(iv), "[no bound]")
+        # fewer than MIN_ROUNDS rounds: none given
+        self.assertIsNone(ceilings.share_interval(
+            ceilings.round_ratios(steady[:6])[point], "llist", "teardown"))
+        self.assertEqual(ceilings.interval_text(None), "-")
+        text = ceilings.report(recs)
+        self.assertIn("95% interval", text)
+        self.assertTrue(all(len(x) <= 100 for x in text.splitlines()))
 
     def test_probe_columns(self) -> None:
         # shallow to deep, as modes.sh takes them (PROBES)
