@@ -195,8 +195,9 @@ def boots(args: argparse.Namespace, plan: Plan) -> List[Boot]:
                                 args.rounds, b, arm=not bare and modes != "sync"))
     if args.ceilings:
         ceilings.check_parked(plan.sizes, plan.data, runner.host_disk_bytes(args.mem) >> 20)
-        out.append(Boot(ceilings.VARIANT, "zram", modes, tuple(ceilings.plan(plan.sizes, plan.data)),
-                        args.ceiling_rounds, probe=ceilings.probe_columns(), arm=True))
+        lines = tuple(ceilings.plan(plan.sizes, plan.data))
+        out.append(Boot(ceilings.VARIANT, "zram", modes, lines, args.ceiling_rounds,
+                        probe=ceilings.probe_columns(), arm=True))
     return out
 
 

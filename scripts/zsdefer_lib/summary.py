@@ -210,8 +210,11 @@ def summary(records: List[Record]) -> str:
         return ""
     text = "\n".join(["summary: munmap against sync in the same boots (medians; * significant,",
                       "  Welch p < 0.05); share = (speedup - 1) / (ceiling - 1), the mode's "
-                      "speedup and", "  its ceiling both measured in the probe kernel's boot;", "  CPU: all CPUs' time, workers included; at once: "
-                      "frees done synchronously;",
+                      "speedup and",
+                      "  its ceiling both from the probe kernel's boot (95% intervals: the "
+                      "ceilings table);",
+                      "  CPU: all CPUs' time, workers included; at once: frees done "
+                      "synchronously;",
                       "  held: the backend's memory still held when munmap() returned, "
                       "% of what the fill added"]
                      + (["  lockfix row: lockfix against unpatched (other boots); +lockfix "
