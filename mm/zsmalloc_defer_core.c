@@ -332,7 +332,9 @@ enum zs_defer_probe_depth {
  * frees all of it, synchronously, before the new depth takes effect. A
  * benchmark can so switch depths at run time between its measurements,
  * like free_mode, and time each mode and each ceiling in one boot. A free
- * that finds this CPU's array full does its work (counted in fallbacks).
+ * that finds this CPU's array full does its work (counted in fallbacks:
+ * benchmarks probe in sync, where a fallback is a free done at once). The
+ * arrays are allocated when a depth is first set.
  *
  * Lock rules: after boot zs_defer_probe changes only under
  * zs_defer_probe_lock, and to a new depth only after a grace period and
@@ -376,11 +378,13 @@ struct zs_defer_parking {
 static DEFINE_PER_CPU(struct zs_defer_parking, zs_defer_parking);
 
 /*
- * Entries per CPU: the frees of a quarter of RAM's pages, enough for a
- * 256 MB munmap in a 3 GB guest on one CPU three times over (16 bytes per
- * 16 KB of RAM: 0.1% of RAM per CPU)
+ * Entries per CPU, allocated when a depth is first set: the frees of a
+ * quarter of RAM's pages, enough for a 256 MB munmap in a 3 GB guest on
+ * one CPU three times over (16 bytes per 16 KB of RAM: 0.1% of RAM per
+ * CPU), and at most 2^24 (256 MB a CPU)
  */
 #define ZS_DEFER_PARK_SHIFT	2
+#define ZS_DEFER_PARK_MAX	BIT(24)
 
 static bool zs_defer_probing(enum zs_defer_probe_depth depth)
 {
@@ -934,6 +938,46 @@ static void zs_defer_unpark(enum zs_defer_probe_depth depth,
 	}
 }
 
+/* Free the parking arrays: zs_defer_probe_lock held, nothing parked */
+static void zs_defer_probe_free(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct zs_defer_parking *park = per_cpu_ptr(&zs_defer_parking, cpu);
+
+		park->max = 0;
+		kvfree(park->ent);
+		park->ent = NULL;
+	}
+}
+
+/*
+ * The parking arrays, once: process context, zs_defer_probe_lock held.
+ * -ENOMEM leaves none (a CPU without one could not park).
+ */
+static int zs_defer_probe_alloc(void)
+{
+	unsigned long max = min(totalram_pages() >> ZS_DEFER_PARK_SHIFT,
+				ZS_DEFER_PARK_MAX);
+	int cpu;
+
+	lockdep_assert_held(&zs_defer_probe_lock);
+	if (per_cpu_ptr(&zs_defer_parking, 0)->ent)
+		return 0;
+	for_each_possible_cpu(cpu) {
+		struct zs_defer_parking *park = per_cpu_ptr(&zs_defer_parking, cpu);
+
+		park->ent = kvcalloc(max, sizeof(*park->ent), GFP_KERNEL);
+		if (!park->ent) {
+			zs_defer_probe_free();
+			return -ENOMEM;
+		}
+		park->max = max;
+	}
+	return 0;
+}
+
 /*
  * Stop probing and free everything parked; the depth reads none after.
  * Process context, zs_defer_probe_lock held; sleeps (page locks, RCU).
@@ -974,6 +1018,7 @@ static unsigned long zs_defer_probe_release(void)
 static int zs_defer_probe_set(const char *val, const struct kernel_param *kp)
 {
 	int i = sysfs_match_string(zs_defer_probe_names, val);
+	int ret;
 
 	if (i < 0)
 		return i;
@@ -984,11 +1029,17 @@ static int zs_defer_probe_set(const char *val, const struct kernel_param *kp)
 	}
 	mutex_lock(&zs_defer_probe_lock);
 	zs_defer_probe_release();
-	/* Release: a park that sees the new depth sees the arrays emptied */
-	smp_store_release(&zs_defer_probe, i);
-	zs_defer_probe_arm();
+	ret = i == ZS_PROBE_NONE ? 0 : zs_defer_probe_alloc();
+	if (!ret) {
+		/*
+		 * Release: a park that sees the new depth sees the arrays
+		 * allocated and emptied
+		 */
+		smp_store_release(&zs_defer_probe, i);
+		zs_defer_probe_arm();
+	}
 	mutex_unlock(&zs_defer_probe_lock);
-	return 0;
+	return ret;
 }
 
 static int zs_defer_probe_get(char *buf, const struct kernel_param *kp)
@@ -1008,59 +1059,59 @@ MODULE_PARM_DESC(ceiling_probe,
 
 /*
  * For a drain, which must leave nothing of a pool or a zsmalloc user
- * behind: free what is parked and stop probing (until the depth is written
- * again), so that the frees the drain itself makes are not parked anew.
- * Sleeps.
+ * behind: free what is parked and stop probing, until
+ * zs_defer_probe_resume() after the drain lets the depth be written again;
+ * so that neither the frees the drain makes (the worker depth parks the
+ * batches it drains) nor those of a depth set meanwhile are parked for a
+ * pool going away. Sleeps. Lock order: zs_defer_probe_lock ->
+ * zs_defer_drain_lock.
  */
 static void zs_defer_probe_stop(void)
+	__acquires(&zs_defer_probe_lock)
 {
 	mutex_lock(&zs_defer_probe_lock);
 	if (zs_defer_probe != ZS_PROBE_NONE) {
 		zs_defer_probe_release();
 		pr_info("ceiling probe stopped by a drain\n");
 	}
+}
+
+static void zs_defer_probe_resume(void)
+	__releases(&zs_defer_probe_lock)
+{
 	mutex_unlock(&zs_defer_probe_lock);
 }
 
-/* At zs_defer_init(): the parking arrays, and a depth set at boot */
+/*
+ * At zs_defer_init(), before a mode can arm a hook: a depth set at boot
+ * gets its arrays (or is dropped) and its hook
+ */
 static void zs_defer_probe_init(void)
 {
-	unsigned long max = totalram_pages() >> ZS_DEFER_PARK_SHIFT;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct zs_defer_parking *park = per_cpu_ptr(&zs_defer_parking, cpu);
-
-		park->ent = kvcalloc(max, sizeof(*park->ent), GFP_KERNEL);
-		if (park->ent)
-			park->max = max;
-		else
-			pr_warn("ceiling probe: no parking on CPU %d, its frees are not skipped\n",
-				cpu);
-	}
 	mutex_lock(&zs_defer_probe_lock);
-	zs_defer_probe_arm();
-	if (zs_defer_probe != ZS_PROBE_NONE)
-		pr_info("ceiling probe %s from boot: frees skipped from there on, parked\n",
-			zs_defer_probe_names[zs_defer_probe]);
+	if (zs_defer_probe != ZS_PROBE_NONE) {
+		if (zs_defer_probe_alloc()) {
+			pr_warn("ceiling probe %s from boot: no memory to park, not probing\n",
+				zs_defer_probe_names[zs_defer_probe]);
+			zs_defer_probe = ZS_PROBE_NONE;
+		} else {
+			zs_defer_probe_arm();
+			pr_info("ceiling probe %s from boot: frees skipped from there on, parked\n",
+				zs_defer_probe_names[zs_defer_probe]);
+		}
+	}
 	mutex_unlock(&zs_defer_probe_lock);
 }
 
 static void zs_defer_probe_exit(void)
 {
-	int cpu;
-
 	zs_defer_probe_stop();
-	for_each_possible_cpu(cpu) {
-		struct zs_defer_parking *park = per_cpu_ptr(&zs_defer_parking, cpu);
-
-		park->max = 0;
-		kvfree(park->ent);
-		park->ent = NULL;
-	}
+	zs_defer_probe_free();
+	zs_defer_probe_resume();
 }
 #else
 static inline void zs_defer_probe_stop(void) { }
+static inline void zs_defer_probe_resume(void) { }
 static inline void zs_defer_probe_init(void) { }
 static inline void zs_defer_probe_exit(void) { }
 #endif
@@ -1076,10 +1127,14 @@ static unsigned long zs_defer_drain_all(struct zs_pool *pool)
 
 	if (!zs_defer_ready)
 		return 0;
-	/* First: what a probe parked may go to a mode's buffers when freed */
+	/*
+	 * First: what a probe parked may go to a mode's buffers when freed.
+	 * No depth can be set again until the drain is over.
+	 */
 	zs_defer_probe_stop();
 	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++)
 		nr += zs_defer_drain_mode(zs_defer_modes[i], pool);
+	zs_defer_probe_resume();
 	return nr;
 }
 
@@ -1425,6 +1480,7 @@ static void zs_defer_init(void)
 		}
 	}
 
+	zs_defer_probe_init();
 	zs_defer_ready = true;
 	zs_defer_shrinker_init();
 	if (zs_defer_sysfs_init())
@@ -1439,7 +1495,6 @@ static void zs_defer_init(void)
 	}
 	if (mode && zs_defer_switch(mode))
 		pr_warn("cannot start in free mode %s\n", mode->name);
-	zs_defer_probe_init();
 	pr_info("free mode %s, pending limit %lu pages\n",
 		zs_defer_cur_name(), zs_defer_pending_limit);
 	return;

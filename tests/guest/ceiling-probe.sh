@@ -42,6 +42,22 @@ for d in teardown zs_free notify; do
 	zsd_check_back "$base" "$(zsd_zram_mem)" "$d: released: zram memory"
 done
 
+# worker (not a ceiling): llist pushes and its worker parks what it takes
+echo llist >/sys/kernel/mm/zsmalloc/free_mode || exit 1
+base=$(zsd_zram_mem)
+probe_set worker
+zsd_ok $? "worker: set at run time"
+munmap -b zram -p 1 -s "$mb" -r 3600 -R >/dev/null
+zsd_wait_idle
+zsd_ok $? "worker: llist's workers took every zspage (pending $(cat /sys/kernel/mm/zsmalloc/pending))"
+parked=$(zsd_zram_mem)
+[ $((parked - base)) -ge $((bytes * 3 / 4)) ]
+zsd_ok $? "worker: the batches the workers took stay allocated ($base -> $parked bytes)"
+probe_set none
+zsd_ok $? "worker: none written"
+zsd_check_back "$base" "$(zsd_zram_mem)" "worker: released: zram memory"
+echo sync >/sys/kernel/mm/zsmalloc/free_mode || exit 1
+
 # Without a probe a free is done at once (sync): nothing is held
 base=$(zsd_zram_mem)
 munmap -b zram -p 1 -s "$mb" -r 3600 >/dev/null
