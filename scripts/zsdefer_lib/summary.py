@@ -133,7 +133,7 @@ def _at_once(at_once: Optional[float]) -> str:
 
 def held(recs: Sequence[Record], mode: str) -> Optional[float]:
     """Median held_pct of @mode's records (%), None where none measured it
-    (results saved before bench/munmap.c did, and the probe's leaky runs,
+    (results saved before bench/munmap.c did, and the probe boot's runs,
     which print -1: results.group() leaves both out)."""
     vals = results.group(list(recs), "held_pct", ()).get((), {}).get(mode)
     return statistics.median(vals) if vals else None

@@ -68,8 +68,9 @@ def split(records: List[Record]) -> Dict[str, List[Record]]:
 def munmap_lines(swap: str, sizes: Sequence[int], data: Sequence[int],
                  procs: Sequence[int], kill: bool = False, leaky: bool = False
                  ) -> List[str]:
-    """One munmap command a data point. leaky: a kernel that leaks on purpose
-    (the ceiling probes): no release wait, no backend accounting checks."""
+    """One munmap command a data point. leaky: the ceiling probe's boot,
+    whose depths hold what they skip until the next column: no release
+    wait, no backend accounting checks."""
     flags = (" -k" if kill else "") + (" -R" if leaky else "")
     return [f"munmap -b {swap} -p {p} -s {s} -r {r}{flags}"
             for s in sizes for r in data for p in procs]
