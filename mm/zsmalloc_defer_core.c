@@ -981,17 +981,16 @@ static int zs_defer_probe_alloc(void)
 /*
  * Stop probing and free everything parked; the depth reads none after.
  * Process context, zs_defer_probe_lock held; sleeps (page locks, RCU).
- * Returns the frees released.
  */
-static unsigned long zs_defer_probe_release(void)
+static void zs_defer_probe_release(void)
 {
 	enum zs_defer_probe_depth depth = zs_defer_probe;
-	unsigned long i, nr, total = 0;
+	unsigned long i, nr;
 	int cpu;
 
 	lockdep_assert_held(&zs_defer_probe_lock);
 	if (depth == ZS_PROBE_NONE)
-		return 0;
+		return;
 	WRITE_ONCE(zs_defer_probe, ZS_PROBE_NONE);
 	/* Every zs_defer_park() that saw @depth has filled its entry */
 	synchronize_rcu();
@@ -1005,9 +1004,7 @@ static unsigned long zs_defer_probe_release(void)
 				cond_resched();
 		}
 		park->nr = 0;
-		total += nr;
 	}
-	return total;
 }
 
 /*

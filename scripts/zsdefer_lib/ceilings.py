@@ -171,8 +171,12 @@ def paired(probe_recs: List[Record]) -> Medians:
     (a share of 160% where the paired ratios give 67%); a round's samples
     share their phase. Columns without a sync sample in a round are left
     out of that round."""
-    return {point: {c: statistics.median(v.values()) for c, v in cols.items()}
-            for point, cols in round_ratios(probe_recs).items()}
+    return {point: _median_ratios(cols) for point, cols in round_ratios(probe_recs).items()}
+
+
+def _median_ratios(by_round: RoundRatios) -> Dict[str, float]:
+    """{column: the median of its rounds' ratios} of one point."""
+    return {c: statistics.median(v.values()) for c, v in by_round.items()}
 
 
 # Rounds below which no interval is given, and the bootstrap's resamples
@@ -226,7 +230,7 @@ def point_report(probe: Dict[str, float], by_round: RoundRatios,
     against the ceiling of what it defers: its probe boot speedup and share
     with the share's 95% interval, and the main run's speedup (medians of
     another boot) for reference."""
-    ratios = {c: statistics.median(v.values()) for c, v in by_round.items()}
+    ratios = _median_ratios(by_round)
     lines = [f"{'probe depth':<16}{'munmap ms':>10}{'speedup':>9}"]
     for depth in (NO_PROBE,) + DEPTHS:
         if depth not in probe:

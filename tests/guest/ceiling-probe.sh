@@ -24,38 +24,34 @@ for m in llist hbuf hbuf-cb sync; do # arm every hook once, as bench does
 	echo $m >/sys/kernel/mm/zsmalloc/free_mode || exit 1
 done
 
-for d in teardown zs_free notify; do
+# check_parked DEPTH (TAP): set at run time, DEPTH keeps the memory of the
+# frees it skips, until none gives all of it back
+check_parked() {
 	base=$(zsd_zram_mem)
-	probe_set "$d"
-	zsd_ok $? "$d: set at run time"
-	[ "$(cat $p)" = "$d" ]
-	zsd_ok $? "$d: reads back ($(cat $p))"
+	probe_set "$1"
+	zsd_ok $? "$1: set at run time"
+	[ "$(cat $p)" = "$1" ]
+	zsd_ok $? "$1: reads back ($(cat $p))"
 	line=$(munmap -b zram -p 1 -s "$mb" -r 3600 -R)
-	zsd_ok $? "$d: munmap of $mb MB of huge objects ($line)"
+	zsd_ok $? "$1: munmap of $mb MB of huge objects ($line)"
+	# worker: llist's workers have taken every zspage
+	zsd_wait_idle
+	zsd_ok $? "$1: nothing pending ($(cat /sys/kernel/mm/zsmalloc/pending))"
 	parked=$(zsd_zram_mem)
 	# Every object of the fill was a page: all of it stays allocated
 	[ $((parked - base)) -ge $((bytes * 3 / 4)) ]
-	zsd_ok $? "$d: the skipped frees hold their memory ($base -> $parked bytes)"
+	zsd_ok $? "$1: the skipped frees hold their memory ($base -> $parked bytes)"
 	probe_set none
-	zsd_ok $? "$d: none written"
-	zsd_wait_idle
-	zsd_check_back "$base" "$(zsd_zram_mem)" "$d: released: zram memory"
-done
+	zsd_ok $? "$1: none written"
+	zsd_check_back "$base" "$(zsd_zram_mem)" "$1: released: zram memory"
+}
 
-# worker (not a ceiling): llist pushes and its worker parks what it takes
+for d in teardown zs_free notify; do
+	check_parked "$d"
+done
+# worker (not a ceiling): llist pushes and its workers park what they take
 echo llist >/sys/kernel/mm/zsmalloc/free_mode || exit 1
-base=$(zsd_zram_mem)
-probe_set worker
-zsd_ok $? "worker: set at run time"
-munmap -b zram -p 1 -s "$mb" -r 3600 -R >/dev/null
-zsd_wait_idle
-zsd_ok $? "worker: llist's workers took every zspage (pending $(cat /sys/kernel/mm/zsmalloc/pending))"
-parked=$(zsd_zram_mem)
-[ $((parked - base)) -ge $((bytes * 3 / 4)) ]
-zsd_ok $? "worker: the batches the workers took stay allocated ($base -> $parked bytes)"
-probe_set none
-zsd_ok $? "worker: none written"
-zsd_check_back "$base" "$(zsd_zram_mem)" "worker: released: zram memory"
+check_parked worker
 echo sync >/sys/kernel/mm/zsmalloc/free_mode || exit 1
 
 # Without a probe a free is done at once (sync): nothing is held

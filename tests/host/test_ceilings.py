@@ -33,6 +33,16 @@ MAIN = [rec("sync", 240.0), rec("sync", 250.0), rec("llist", 160.0), rec("llist"
         rec("hbuf", 120.0)]
 
 
+# results/issue14-sameboot-a, incompressible, 5 rounds: sync, llist and the
+# teardown depth, every column slow or fast by round
+PHASED = [rec("sync" if col == "teardown" else col, ms,
+              col if col == "teardown" else "none", rnd_round=i)
+          for col, times in (("sync", (281.5, 185.8, 198.0, 247.8, 179.6)),
+                             ("llist", (193.9, 127.1, 124.9, 127.1, 152.9)),
+                             ("teardown", (158.1, 101.3, 160.2, 146.9, 109.6)))
+          for i, ms in enumerate(times, 1)]
+
+
 class CeilingReportTest(unittest.TestCase):
     def test_depths_and_modes(self) -> None:
         text = ceilings.report(PROBES + SAME + MAIN)
@@ -120,13 +130,7 @@ class CeilingReportTest(unittest.TestCase):
         # slow or fast by round. Medians of the columns give llist 1.56x
         # against a 1.35x ceiling (160%); the rounds' own ratios 1.46x
         # against 1.69x (67%)
-        recs = []
-        for col, times in (("sync", (281.5, 185.8, 198.0, 247.8, 179.6)),
-                           ("llist", (193.9, 127.1, 124.9, 127.1, 152.9)),
-                           ("teardown", (158.1, 101.3, 160.2, 146.9, 109.6))):
-            recs += [rec("sync" if col == "teardown" else col, ms,
-                         col if col == "teardown" else "none", rnd_round=i)
-                     for i, ms in enumerate(times, 1)]
+        recs = PHASED
         ratios = ceilings.paired(recs)[("zram", 256, 3600, 1)]
         self.assertAlmostEqual(ratios["teardown"], 247.8 / 146.9)
         self.assertAlmostEqual(ratios["llist"], 185.8 / 127.1)
@@ -149,13 +153,7 @@ class CeilingReportTest(unittest.TestCase):
             ceilings.share_interval(by_round, "llist", "teardown")), "[50, 50]")
         # the rounds of test_rounds_are_paired: wide, around the share, and
         # the same interval each time (seeded)
-        recs = []
-        for col, times in (("sync", (281.5, 185.8, 198.0, 247.8, 179.6)),
-                           ("llist", (193.9, 127.1, 124.9, 127.1, 152.9)),
-                           ("teardown", (158.1, 101.3, 160.2, 146.9, 109.6))):
-            recs += [rec("sync" if col == "teardown" else col, ms,
-                         col if col == "teardown" else "none", rnd_round=i)
-                     for i, ms in enumerate(times, 1)]
+        recs = PHASED
         by_round = ceilings.round_ratios(recs)[point]
         lo, hi = ceilings.share_interval(by_round, "llist", "teardown")
         sh = ceilings.shares_by_point(recs)[point]["llist"]
