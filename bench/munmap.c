@@ -22,6 +22,13 @@
  * held (held_pct=-1) and the check that the pages reached the backend
  * (VmSwap is still checked).
  *
+ * fill_ms: each process's fill and pageout, in ms, averaged over the
+ * processes: the same work in every mode of a run, timed a few seconds before
+ * the free, so that a slow host shows in it as well as in the free. Under TCG
+ * on this shared host whole phases of samples run up to 1.5x slower while the
+ * host's load stays flat (results/issue14-pinning/): bench counts the samples
+ * whose fill was slow (hostload.py).
+ *
  * With -C CTL,ACK (the FIFOs of `perf record -D -1 --control=fifo:CTL,ACK`)
  * profiling is enabled at the barrier and disabled once the memory is back,
  * so the profile covers the free work only, as the thread's profiles did.
@@ -64,6 +71,10 @@ static unsigned long long busy_ns(void)
 
 struct times { uint64_t start, end; };
 
+/* What a child says once its memory is in swap: 'r' (or 'n': not all of it
+ * got there) and how long its fill and pageout took, ns. */
+struct ready { uint64_t fill_ns; char ok; };
+
 /* perf's control FIFOs: send a command, wait for its "ack". */
 static int perf_ctl = -1, perf_ack = -1;
 
@@ -99,20 +110,23 @@ static void child(unsigned long mb, unsigned int rnd, int id, int ready, int go,
 {
 	unsigned long pages = mb * 1024 * 1024 / ZSD_PAGE, i;
 	long want_kb = (long)(mb * 1024) * 95 / 100, kb;
+	struct ready r = { .ok = 'r' };
 	struct times t;
 	unsigned char *buf;
-	char c = 'r';
+	char c;
 
 	buf = mmap(NULL, pages * ZSD_PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		_exit(10);
+	t.start = zsd_now_ns();
 	for (i = 0; i < pages; i++)
 		zsd_fill_page(buf + i * ZSD_PAGE, i, (uint64_t)id << 20, rnd);
 	kb = zsd_pageout(buf, pages * ZSD_PAGE, want_kb);
+	r.fill_ns = zsd_now_ns() - t.start;
 	if (kb < want_kb)
-		c = 'n';
-	if (write(ready, &c, 1) != 1)
+		r.ok = 'n';
+	if (write(ready, &r, sizeof(r)) != sizeof(r))	/* atomic: < PIPE_BUF */
 		_exit(11);
 	if (killmode)
 		for (;;)
@@ -136,9 +150,8 @@ int main(int argc, char **argv)
 	struct zsd_swap_state base, stored = { 0, -1 }, now;
 	double held_pct = -1;
 	long long wait = 0;
-	uint64_t t0, tmax = 0, tsum = 0, treap = 0;
+	uint64_t t0, tmax = 0, tsum = 0, treap = 0, fill_sum = 0;
 	pid_t *pids;
-	char c;
 
 	while ((opt = getopt(argc, argv, "p:s:r:b:kRC:")) != -1) {
 		switch (opt) {
@@ -178,11 +191,14 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < procs; i++) {
-		if (read(ready[0], &c, 1) != 1) {
+		struct ready r;
+
+		if (read(ready[0], &r, sizeof(r)) != sizeof(r)) {
 			fprintf(stderr, "munmap: a child died while filling\n");
 			return 1;
 		}
-		notswapped += c != 'r';
+		notswapped += r.ok != 'r';
+		fill_sum += r.fill_ns;
 	}
 	if (notswapped) {
 		fprintf(stderr, "munmap: %d processes could not push their memory to swap\n",
@@ -227,11 +243,11 @@ int main(int argc, char **argv)
 	perf_command("disable\n");
 	printf("result workload=munmap swap=%s procs=%d size_mb=%lu random_bytes=%lu kill=%d "
 	       "munmap_ms=%.3f munmap_mean_ms=%.3f reap_ms=%.3f release_ms=%.3f cpu_ms=%.3f "
-	       "held_pct=%.2f\n",
+	       "held_pct=%.2f fill_ms=%.3f\n",
 	       zsd_swap_name(swap), procs, mb, rnd, killmode, tmax / 1e6,
 	       procs ? tsum / 1e6 / procs : 0, treap / 1e6,
 	       wait < 0 || norelease ? -1.0 : (zsd_now_ns() - t0) / 1e6,
-	       (busy_ns() - busy0) / 1e6, held_pct);
+	       (busy_ns() - busy0) / 1e6, held_pct, fill_sum / 1e6 / procs);
 	if (wait < 0)
 		fprintf(stderr, "munmap: %s's memory never came back\n", zsd_swap_name(swap));
 	return wait < 0 ? 1 : 0;

@@ -304,10 +304,17 @@ class Runner:
                      "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
         if res.host:
             meta.update(res.host.meta())
+        fills: Dict[object, List[float]] = {}
+        for r in recs:
+            if "fill_ms" in r:
+                fills.setdefault(tuple(r[f] for f in workloads.MUNMAP.point) + (r["kill"],),
+                                 []).append(float(r["fill_ms"]))  # type: ignore[arg-type]
+        if fills:
+            meta[hostload.FILLS_KEY] = "%d/%d" % hostload.slow_fills(fills)
         if res.stale_int3:  # the boots before this one, thrown away
             meta["stale_int3_reboots"] = [str(x) for x in res.stale_int3]
         say(f"bench {boot.tag}: " + (hostload.line(res.host) if res.host
-                                     else "host: not measured"))
+                                     else "host: not measured") + hostload.fills_text(meta))
         path = self.outdir / f"{time.strftime('%Y%m%d-%H%M%S')}-{boot.tag}.json"
         results.save(path, meta, recs)
         self.saved.append(path)
@@ -326,8 +333,9 @@ def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Recor
                  plots: Optional[Path], files: Sequence[str] = ()) -> None:
     """The header, what the host gave each (label, metadata) boot, the
     tables, the ceilings, then the one-screen summary (summary.py) with
-    the result @files it came from; a boot on a busy host is flagged under
-    the header and again at the end, where the last screen shows it."""
+    the result @files it came from, then the boots' slow fills
+    (hostload.fills_summary); a boot on a busy host is flagged under the
+    header and again at the end, where the last screen shows it."""
     header = compare.header(results.merge_meta([m for _, m in labelled]))
     print(header)
     host, busy = hostload.report(labelled)
@@ -348,6 +356,9 @@ def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Recor
         if files:
             print(f"tables above; again from the results: scripts/zsdefer compare "
                   f"{' '.join(files)}")
+    fills = hostload.fills_summary(labelled)
+    if fills:
+        print(fills)
     if busy:
         print(hostload.flag(busy))
     if plots:

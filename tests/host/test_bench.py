@@ -154,7 +154,13 @@ class RunnerTest(unittest.TestCase):
            "env cpus=2 clocksource=tsc swap=zswap probe=absent\n"
            "result workload=munmap swap=zswap procs=1 size_mb=8 random_bytes=1024 kill=0 "
            "munmap_ms=10.0 munmap_mean_ms=10.0 reap_ms=0 release_ms=11.0 cpu_ms=12.0 "
-           "mode=sync round=1 armed=0 wall_s=1.5\n")
+           "fill_ms=100.0 mode=sync round=1 armed=0 wall_s=1.5\n"
+           "result workload=munmap swap=zswap procs=1 size_mb=8 random_bytes=1024 kill=0 "
+           "munmap_ms=10.5 munmap_mean_ms=10.5 reap_ms=0 release_ms=11.0 cpu_ms=12.0 "
+           "fill_ms=140.0 mode=llist round=1 armed=1 wall_s=1.5\n"
+           "result workload=munmap swap=zswap procs=1 size_mb=8 random_bytes=1024 kill=0 "
+           "munmap_ms=9.5 munmap_mean_ms=9.5 reap_ms=0 release_ms=11.0 cpu_ms=12.0 "
+           "fill_ms=104.0 mode=sync round=2 armed=1 wall_s=1.5\n")
 
     def run_boot(self, output: str, status: int = 0):  # type: ignore[no-untyped-def]
         import contextlib
@@ -200,6 +206,8 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual((saved["meta"]["tag"], saved["meta"]["host_others_peak_pct"],
                           saved["meta"]["host_wait_s"]), ("default-zswap-b1", "1.5", "15.0"))
         self.assertEqual((recs[0]["boot"], recs[0]["armed"], recs[0]["swap"]), (1, 0, "zswap"))
+        # the guest's view of the host: one fill of three above 1.25 x 104 ms
+        self.assertEqual(saved["meta"]["host_slow_fills"], "1/3")
 
     def test_wrong_guest_is_not_saved(self) -> None:
         with self.assertRaises(ZsdError) as cm:

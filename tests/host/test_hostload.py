@@ -185,6 +185,37 @@ class BoundTest(unittest.TestCase):
                                                                  []))
 
 
+class SlowFillsTest(unittest.TestCase):
+    """The guest's view of the host: fills slower than SLOW_FILL times the
+    median of their own point, counted per boot, said on its host line."""
+
+    def test_each_point_against_its_own_median(self) -> None:
+        # ~13:1 fills ~2.4 s, incompressible ~3.3 s: a 3.3 s fill is slow
+        # only beside the 2.4 s ones (3.1 > 1.25 x 2.4 = 3.0)
+        fills = {"256": [2400.0, 2300.0, 2500.0, 3100.0, 2450.0],
+                 "3600": [3300.0, 3250.0, 3400.0, 4200.0, 3350.0, 3300.0]}
+        self.assertEqual(hostload.slow_fills(fills), (2, 11))
+        # at exactly 1.25 x the median a fill is not slow; even counts take
+        # the mean of the middle two
+        self.assertEqual(hostload.slow_fills({1: [100.0, 100.0, 125.0]}), (0, 3))
+        self.assertEqual(hostload.slow_fills({1: [100.0, 100.0, 104.0, 129.5]}), (1, 4))
+        self.assertEqual(hostload.slow_fills({1: []}), (0, 0))
+
+    def test_text_and_report_line(self) -> None:
+        meta = dict(QUIET.meta(), **{hostload.FILLS_KEY: "3/75"})
+        self.assertEqual(hostload.fills_text(meta),
+                         "; fills: 3 of 75 slow (4%, >1.25x their point's median)")
+        self.assertEqual(hostload.report([("a", meta)])[0],
+                         ["a: " + hostload.line(QUIET) + hostload.fills_text(meta)])
+        for broken in ({}, {hostload.FILLS_KEY: "x/3"}, {hostload.FILLS_KEY: "0/0"}):
+            self.assertEqual(hostload.fills_text(broken), "")
+        self.assertEqual(hostload.fills_summary([("a", meta), ("old", {}),
+                                                 ("b", {hostload.FILLS_KEY: "8/120"})]),
+                         "slow fills (>1.25x their point's median; the host ran QEMU "
+                         "slowly): a 3/75, b 8/120")
+        self.assertEqual(hostload.fills_summary([("old", {})]), "")
+
+
 REC = {"workload": "munmap", "swap": "zram", "procs": 1, "size_mb": 8, "random_bytes": 256,
        "kill": 0, "munmap_ms": 10.0, "release_ms": 11.0, "cpu_ms": 12.0, "mode": "sync",
        "round": 1, "armed": 0, "boot": 1}
@@ -239,7 +270,7 @@ class BenchSummaryTest(unittest.TestCase):
     def test_bench_flags_a_busy_boot_at_the_end(self) -> None:
         """bench's own report, with the boots replaced: each boot's host line
         under the header, the flag on the last line."""
-        done = iter([(dict(QUIET.meta(), variant="default"), [REC]),
+        done = iter([(dict(QUIET.meta(), variant="default", host_slow_fills="2/5"), [REC]),
                      (dict(BUSY.meta(), variant="unpatched"), [dict(REC, mode="unpatched")])])
         fake = mock.Mock()
         fake.return_value.run.side_effect = lambda boot: next(done)
@@ -253,7 +284,10 @@ class BenchSummaryTest(unittest.TestCase):
                 mock.patch.object(bench.report, "plot_all"):
             self.assertEqual(bench.main(args), 0)
         lines = out.getvalue().rstrip("\n").splitlines()
-        self.assertIn("default-zram-b1: " + hostload.line(QUIET), lines)
+        self.assertIn("default-zram-b1: " + hostload.line(QUIET)
+                      + "; fills: 2 of 5 slow (40%, >1.25x their point's median)", lines)
+        self.assertEqual(lines[-2], "slow fills (>1.25x their point's median; the host ran "
+                         "QEMU slowly): default-zram-b1 2/5")
         self.assertIn("unpatched-zram-b1: " + hostload.line(BUSY), lines)
         self.assertEqual(lines[-1], hostload.flag(["unpatched-zram-b1"]))
 
