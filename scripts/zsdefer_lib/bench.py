@@ -105,8 +105,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
                    help=f"also boot the {ceilings.VARIANT} variant, every mode and every "
                         "ceiling probe depth rotated in one boot, and report each mode "
                         "against its ceiling")
-    p.add_argument("--ceiling-rounds", type=int, default=5,
-                   help="rounds of the probe boot (default 5)")
+    # 15: the 8 bounded share intervals of one run were 49 points wide on
+    # average at 15 rounds, 95 to 244 at 5 in four runs (2026-12-02,
+    # results/issue14-rounds15/normalized.out); the probe boot takes about
+    # 1.4 min a round.
+    p.add_argument("--ceiling-rounds", type=int, default=15,
+                   help="rounds of the probe boot (default 15)")
     p.add_argument("--arch", default="x86_64", choices=sorted(arches.ARCHES),
                    help="the guest's architecture (default x86_64); each kernel is built "
                         "for it in a tree of its own. arm64 under TCG is emulated: compare "

@@ -68,11 +68,12 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(len(probes), 1)
         (probe,) = probes
         self.assertEqual((probe.modes, probe.probe, probe.rounds, probe.arm),
-                         ("all", "teardown zs_free notify", 5, True))
+                         ("all", "teardown zs_free notify", 15, True))
         self.assertEqual(probe.lines, ("munmap -b zram -p 1 -s 256 -r 1024 -R",))
         self.assertEqual(probe.tag, "probe-zram-b1")
         # no depth on the command line: the guest sets each between measurements
-        self.assertIn("modes.sh -a 5 'all' zram 'teardown zs_free notify' <<'PLAN'",
+        # 15 rounds by default: at 5 the share intervals were 95-244 points wide
+        self.assertIn("modes.sh -a 15 'all' zram 'teardown zs_free notify' <<'PLAN'",
                       probe.command())
         args = bench_args("--ceilings", "--swap", "zram", "--no-baseline", "--ceiling-rounds", "2")
         self.assertEqual([b.rounds for b in bench.boots(args, bench.parse_plan(args))
