@@ -25,7 +25,7 @@
  * fill_ms: each process's fill and pageout, in ms, averaged over the
  * processes: the same work in every mode of a run, timed a few seconds before
  * the free, so that a slow host shows in it as well as in the free. Under TCG
- * on this shared host whole phases of samples run up to 1.5x slower while the
+ * on this shared host whole phases of samples run 1.3-1.8x slower while the
  * host's load stays flat (results/issue14-pinning/): bench counts the samples
  * whose fill was slow (hostload.py).
  *

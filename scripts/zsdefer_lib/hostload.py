@@ -30,6 +30,7 @@ host's own figures miss what they catch (see SLOW_FILL's comment).
 
 import os
 import re
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +65,8 @@ PREFIX = "host_"  # of the keys this module writes into a boot's metadata
 
 # A fill slower than this multiple of its point's median fill in the boot
 # is slow. Why the fill (2026-12-02, results/issue14-pinning/): under TCG
-# on this host whole phases of samples, tens of seconds long, ran up to
-# 1.5x slower while `others` stayed at 0-2%; a host profile of them
+# on this host whole phases of samples, tens of seconds long, ran 1.3x
+# to 1.8x slower while `others` stayed at 0-2%; a host profile of them
 # (`perf record -a`, the free's own window) found every part of QEMU
 # slower alike. Guest RAM on hugetlb pages, the host's DAMON turned off,
 # and pinning the vCPU threads and the benchmark's processes did not take
@@ -89,17 +90,15 @@ def slow_fills(fills: Dict[object, List[float]]) -> Tuple[int, int]:
     for times in fills.values():
         if not times:
             continue
-        ordered = sorted(times)
-        mid = len(ordered) // 2
-        median = (ordered[mid] if len(ordered) % 2
-                  else (ordered[mid - 1] + ordered[mid]) / 2)
+        median = statistics.median(times)
         slow += sum(t > SLOW_FILL * median for t in times)
         total += len(times)
     return slow, total
 
 
 def fills_text(meta: Dict[str, str]) -> str:
-    """'; fills: 3 of 75 slow (4%)' from a boot's metadata; '' without."""
+    """'; fills: 3 of 75 slow (4%, >1.25x their point's median)' from a
+    boot's metadata; '' without."""
     try:
         slow, total = (int(x) for x in meta[FILLS_KEY].split("/"))
     except (KeyError, ValueError):
@@ -112,8 +111,8 @@ def fills_text(meta: Dict[str, str]) -> str:
 
 def fills_summary(boots: List[Tuple[str, Dict[str, str]]]) -> str:
     """One line for the end of a report: each (label, metadata) boot's
-    slow fills, 'slow fills (>1.25x their point's median): a 3/75,
-    b 8/120'; '' when no boot has them."""
+    slow fills, 'slow fills (>1.25x their point's median; the host ran
+    QEMU slowly): a 3/75, b 8/120'; '' when no boot has them."""
     have = [(label, meta[FILLS_KEY]) for label, meta in boots if fills_text(meta)]
     if not have:
         return ""
