@@ -308,11 +308,9 @@ class Runner:
                      "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
         if res.host:
             meta.update(res.host.meta())
-        fills: Dict[object, List[float]] = {}
-        for r in recs:
-            if "fill_ms" in r:
-                fills.setdefault(tuple(r[f] for f in workloads.MUNMAP.point) + (r["kill"],),
-                                 []).append(float(r["fill_ms"]))  # type: ignore[arg-type]
+        fills: Dict[object, List[float]] = {
+            point: [ms for col in cols.values() for ms in col] for point, cols in
+            results.group(recs, "fill_ms", workloads.MUNMAP.point + ("kill",)).items()}
         if fills:
             meta[hostload.FILLS_KEY] = "%d/%d" % hostload.slow_fills(fills)
         if res.stale_int3:  # the boots before this one, thrown away
