@@ -564,10 +564,12 @@ static bool zs_hbuf_cpu_busy(int cpu)
  * them), wait until no zs_free() can still be filling one, and queue the
  * non-empty ones. Unless @idle, once this returns, every handle pushed
  * before the call is on zs_hbuf_queue_list or in a buffer that the worker
- * or a CPU hotplug callback holds. Returns true if it left a buffer.
+ * or a CPU hotplug callback holds, and no producer still frees the handles
+ * of a buffer it drained itself. Returns true if it left a buffer.
  */
 static bool zs_hbuf_close_all(bool idle)
 {
+	const bool drain = !idle;
 	struct zs_hbuf *buf, *tmp;
 	bool left = false;
 	LIST_HEAD(taken);
@@ -591,8 +593,12 @@ static bool zs_hbuf_close_all(bool idle)
 	/*
 	 * Fills run with preemption disabled: wait them out. This also waits
 	 * for an owner that swapped its buffer before our xchg() to queue it.
+	 * A drain waits even when it took nothing: a producer in
+	 * zs_hbuf_self_drain() holds a buffer on no CPU's slot and frees its
+	 * handles, of any pool, until it puts it back; a pool's destroy
+	 * returning before that would leave it freeing into freed caches.
 	 */
-	if (!list_empty(&taken))
+	if (!list_empty(&taken) || drain)
 		synchronize_rcu();
 	list_for_each_entry_safe(buf, tmp, &taken, node) {
 		list_del(&buf->node);

@@ -862,6 +862,72 @@ static void zs_defer_test_self_drain_race(struct kunit *test)
 }
 #endif
 
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+struct zs_defer_test_owner {
+	struct completion off;		/* the section has begun */
+	struct completion finished;	/* the kthread is about to return */
+	bool done;			/* the section has ended */
+};
+
+/*
+ * What a producer's self-drain looks like to zs_hbuf_close_all(): its CPU's
+ * slot holds no buffer (zs_hbuf_self_drain() took it) while, preemption
+ * disabled, it frees handles of any pool for a while.
+ */
+static int zs_defer_test_owner_fn(void *arg)
+{
+	struct zs_defer_test_owner *o = arg;
+	u64 end;
+
+	preempt_disable();
+	complete(&o->off);
+	end = ktime_get_ns() + 200 * NSEC_PER_MSEC;
+	while (ktime_get_ns() < end)
+		cpu_relax();
+	WRITE_ONCE(o->done, true);
+	preempt_enable();
+	complete(&o->finished);
+	return 0;
+}
+
+/*
+ * A drain (zs_destroy_pool()) must not return while a producer still frees
+ * a self-drained buffer's handles, which may be the pool's: the buffer is
+ * on no slot, so zs_hbuf_close_all() takes nothing, and it used to wait for
+ * the CPUs only when it took a buffer.
+ */
+static void zs_defer_test_close_waits(struct kunit *test)
+{
+	struct zs_defer_test_owner o = { };
+	struct task_struct *t;
+	unsigned int cpu;
+	bool done;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second online CPU");
+	zs_defer_test_settle(test, NULL);
+	init_completion(&o.off);
+	init_completion(&o.finished);
+	/* Not on the owner's CPU, where the section would run first anyway */
+	migrate_disable();
+	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	t = kthread_run_on_cpu(zs_defer_test_owner_fn, &o, cpu,
+			       "zs_defer_owner/%u");
+	if (IS_ERR(t)) {
+		migrate_enable();
+		KUNIT_FAIL(test, "no kthread on CPU %u", cpu);
+		return;
+	}
+	wait_for_completion(&o.off);
+	zs_hbuf_close_all(false);
+	done = READ_ONCE(o.done);
+	KUNIT_EXPECT_TRUE_MSG(test, done,
+			      "returned while CPU %u was in its section", cpu);
+	migrate_enable();
+	wait_for_completion(&o.finished);
+}
+#endif
+
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 /*
  * A burst that needs more buffers than the reserve grows the pool instead
@@ -1451,6 +1517,7 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE(zs_defer_test_hbufcb_bytes),
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+	KUNIT_CASE(zs_defer_test_close_waits),
 	KUNIT_CASE_PARAM(zs_defer_test_gather, zs_defer_test_modes_gen_params),
 #ifdef CONFIG_HOTPLUG_CPU
 	KUNIT_CASE(zs_defer_test_cpu_dead),
