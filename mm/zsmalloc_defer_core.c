@@ -103,8 +103,10 @@ static DEFINE_MUTEX(zs_defer_switch_lock);
  * Held by everything that frees deferred zspages outside a mode's workers:
  * drains (switch, pool destroy, unload), CPU hotplug, the shrinker. A
  * drain holding it knows no other such party holds a batch, and
- * flush_work() covers the workers' batches; so when a drain returns,
- * nothing enqueued before it is still allocated.
+ * flush_work() covers the workers' batches; hbuf's producers that free
+ * their own full buffer (zs_hbuf_self_drain()) do so with preemption
+ * disabled, and a drain waits them out (zs_hbuf_close_all()). So when a
+ * drain returns, nothing enqueued before it is still allocated.
  */
 static DEFINE_MUTEX(zs_defer_drain_lock);
 
