@@ -305,9 +305,14 @@ static struct zs_hbuf *zs_hbuf_grow(void)
 	struct zs_hbuf *buf;
 	bool more;
 
-	if (READ_ONCE(zs_hbuf_total) >= READ_ONCE(zs_hbuf_pool_pages) ||
-	    (retry && time_before(jiffies, retry)))
+	if (READ_ONCE(zs_hbuf_total) >= READ_ONCE(zs_hbuf_pool_pages))
 		return NULL;
+	if (retry) {
+		if (time_before(jiffies, retry))
+			return NULL;
+		/* Past: cleared, or jiffies wrapping would make it future */
+		WRITE_ONCE(zs_hbuf_grow_retry, 0);
+	}
 	spin_lock(&zs_hbuf_lock);
 	more = zs_hbuf_enabled &&
 	       zs_hbuf_total < READ_ONCE(zs_hbuf_pool_pages);
@@ -502,6 +507,12 @@ static noinline bool zs_hbuf_self_drain(struct zs_hbuf *buf)
 	buf->bytes = 0;
 	/* Only this CPU installs its buffer: *cur is still NULL */
 	WRITE_ONCE(*cur, buf);
+	/*
+	 * The flush armed when this CPU took @buf may have run while @buf was
+	 * off its slot, found nothing to take and not armed itself again:
+	 * arm it, or what is pushed next waits for this CPU to fill @buf.
+	 */
+	zs_hbuf_arm_flush();
 	return true;
 }
 

@@ -930,6 +930,85 @@ static void zs_defer_test_close_waits(struct kunit *test)
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
 /*
+ * A buffer its producer drained itself (at pending_limit) and filled again
+ * must still be flushed once the frees stop. The flush armed when the CPU
+ * took the buffer may have run meanwhile and, finding the buffer gone from
+ * its slot (zs_hbuf_self_drain() held it) or busy, not been armed again;
+ * the entries pushed after the self-drain then stayed pending until that
+ * CPU filled the buffer or a drain came. The test cancels the flush where
+ * such a run would have ended it, and frees one handle more.
+ */
+static void zs_defer_test_hbuf_self_drain_flush(struct kunit *test)
+{
+	unsigned long limit = READ_ONCE(zs_defer_pending_limit);
+	const unsigned int nr = ZS_HBUF_SLOTS + 1;
+	unsigned long *handles;
+	struct zs_pool *pool;
+	u64 drained;
+	unsigned int i;
+
+	pool = zs_defer_test_hbuf_objs(test, nr, &handles);
+	zs_defer_test_settle(test, NULL);
+	/* No full buffer may be queued: its producer drains it itself */
+	WRITE_ONCE(zs_defer_pending_limit, 1);
+	drained = zs_defer_stat_read(ZS_DEFER_DRAINED);
+	/* Held: the flush must not take the buffer while it fills */
+	WRITE_ONCE(zs_defer_test_hold, true);
+	migrate_disable();
+	for (i = 0; i < ZS_HBUF_SLOTS; i++)
+		zs_defer_test_free(pool, handles[i]);
+	cancel_delayed_work_sync(&zs_hbuf_flush_dwork);
+	WRITE_ONCE(zs_defer_test_hold, false);
+	/* The buffer is full and may not be queued: drained, then refilled */
+	zs_defer_test_free(pool, handles[i]);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, zs_defer_stat_read(ZS_DEFER_DRAINED) - drained,
+			(u64)ZS_HBUF_SLOTS);
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 1UL);
+
+	/* Busy at the first look, taken at the second: 40 ms and a drain */
+	for (i = 0; i < 50 && zs_defer_read_pending(); i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ_MSG(test, zs_defer_read_pending(), 0UL,
+			    "still pending %u ms after the last free", i * 20);
+	WRITE_ONCE(zs_defer_pending_limit, limit);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
+/*
+ * A failed page allocation holds the pool's growth off until the next
+ * jiffy, and no longer: once that has passed the mark is cleared, or
+ * jiffies would wrap around it (2^31 jiffies later on 32-bit, 25 days at
+ * HZ=1000) and hold growth off for as long again.
+ */
+static void zs_defer_test_hbuf_grow_retry(struct kunit *test)
+{
+	const unsigned long wait = msecs_to_jiffies(200);
+	unsigned long retry;
+	struct zs_hbuf *buf;
+
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
+	zs_defer_test_settle(test, NULL);
+	KUNIT_ASSERT_LT(test, READ_ONCE(zs_hbuf_total),
+			READ_ONCE(zs_hbuf_pool_pages));
+	/* As zs_hbuf_grow() marks a failure, further out */
+	WRITE_ONCE(zs_hbuf_grow_retry, jiffies + wait);
+	KUNIT_EXPECT_NULL(test, zs_hbuf_grow());
+	msleep(jiffies_to_msecs(wait) + 20);
+	buf = zs_hbuf_grow();
+	retry = READ_ONCE(zs_hbuf_grow_retry);
+	KUNIT_EXPECT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, retry, 0UL);
+	if (buf)
+		zs_hbuf_put(buf);
+	WRITE_ONCE(zs_hbuf_grow_retry, 0);
+	zs_defer_test_settle(test, NULL);
+}
+#endif
+
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF
+/*
  * A burst that needs more buffers than the reserve grows the pool instead
  * of falling back, and the pool returns to its reserve once idle (the
  * shrink work, ZS_HBUF_SHRINK_DELAY after the last growth).
@@ -1512,6 +1591,8 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE(zs_defer_test_hbuf_flush_busy),
 	KUNIT_CASE(zs_defer_test_hbuf_limit),
 	KUNIT_CASE(zs_defer_test_hbuf_helpers),
+	KUNIT_CASE(zs_defer_test_hbuf_self_drain_flush),
+	KUNIT_CASE(zs_defer_test_hbuf_grow_retry),
 #endif
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 	KUNIT_CASE(zs_defer_test_hbufcb_bytes),
