@@ -27,9 +27,12 @@
  * was empty; pending_limit). pending_pages counts what its handle buffers
  * that left their CPU and are not drained yet hold back: each buffer's
  * page and a page per handle (an object is at most a page); pending_limit
- * caps that; drain_runs counts buffers drained. Its pool keeps two pages
- * per CPU and grows during a burst up to hbuf_pool_pages, by default
- * pending_limit plus two per CPU.
+ * caps that as a full buffer leaves its CPU (the delayed flush queues
+ * part-filled buffers regardless: a buffer per CPU of slack, and below
+ * one full buffer's count no full buffer is ever queued, the producer
+ * drains it itself); drain_runs counts buffers drained. Its pool keeps
+ * two pages per CPU and grows during a burst up to hbuf_pool_pages, by
+ * default pending_limit plus two per CPU.
  *
  * hbuf-cb shares hbuf's buffers and pool (hbuf_pool_pages) and counts its
  * users' frees (zram slot frees, zswap entry frees) as hbuf counts
