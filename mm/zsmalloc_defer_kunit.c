@@ -932,11 +932,12 @@ static void zs_defer_test_close_waits(struct kunit *test)
 /*
  * A buffer its producer drained itself (at pending_limit) and filled again
  * must still be flushed once the frees stop. The flush armed when the CPU
- * took the buffer may have run meanwhile and, finding the buffer gone from
- * its slot (zs_hbuf_self_drain() held it) or busy, not been armed again;
- * the entries pushed after the self-drain then stayed pending until that
- * CPU filled the buffer or a drain came. The test cancels the flush where
- * such a run would have ended it, and frees one handle more.
+ * took the buffer may have run meanwhile, found the slot empty (the
+ * self-drain held the buffer) and not armed itself again, as it does only
+ * for a busy buffer; the entries pushed after the self-drain then stayed
+ * pending until that CPU filled the buffer or a drain came. The test
+ * cancels the flush where such a run would have ended it, and frees one
+ * handle more.
  */
 static void zs_defer_test_hbuf_self_drain_flush(struct kunit *test)
 {
