@@ -847,7 +847,9 @@ zs_defer_list_put_back(struct zs_defer_list *list, struct llist_node *rest)
  * ->reclaim of the list modes: take at most @nr zspages off @list, free
  * those whose pages trylock and hand the others to the retry list; put the
  * rest back and make sure its worker runs for them. zs_defer_drain_lock
- * held. Returns the zspages taken off @list.
+ * held; process context: the CPU is offered every ZS_DEFER_RESCHED_BATCH
+ * zspages, since zs_reclaim_deferred() takes the whole list. Returns the
+ * zspages taken off @list.
  */
 static unsigned long __maybe_unused
 zs_defer_reclaim_list(struct zs_defer_list *list, unsigned long nr)
@@ -856,7 +858,7 @@ zs_defer_reclaim_list(struct zs_defer_list *list, unsigned long nr)
 	struct llist_node *batch = llist_del_all(&list->head), *node;
 	struct llist_node *last = NULL;
 	struct zspage *zspage, *next;
-	unsigned long taken = 0, freed = 0, pages = 0;
+	unsigned long taken = 0, freed = 0, pages = 0, n = 0;
 	u64 start, ns;
 
 	for (node = batch; node && taken < nr; node = node->next) {
@@ -882,6 +884,8 @@ zs_defer_reclaim_list(struct zs_defer_list *list, unsigned long nr)
 			pages += class->pages_per_zspage;
 			freed++;
 		}
+		if (!(++n % ZS_DEFER_RESCHED_BATCH))
+			cond_resched();
 	}
 	ns = ktime_get_ns() - start;
 

@@ -480,6 +480,76 @@ static void zs_defer_test_shrink_budget(struct kunit *test)
 	zs_destroy_pool(pool);
 }
 
+/* Counts its turns on the CPU it is bound to, until stopped */
+static int zs_defer_test_runner_fn(void *arg)
+{
+	unsigned long *runs = arg;
+
+	while (!kthread_should_stop()) {
+		WRITE_ONCE(*runs, *runs + 1);
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * zs_reclaim_deferred() (zram at mem_limit, zswap at its pool limit) asks
+ * for the whole backlog, in process context: it must offer the CPU as it
+ * goes, as the worker does, or a kernel without preemption keeps the CPU
+ * for as long as the teardown of every pending zspage takes. A kthread
+ * bound to the test's CPU must get to run during it.
+ */
+static void zs_defer_test_reclaim_resched(struct kunit *test)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	const unsigned int nr = 4 * ZS_DEFER_TEST_OBJS;
+	unsigned long *handles, runs = 0, before, after;
+	struct task_struct *t;
+	struct zs_pool *pool;
+	unsigned int i, cpu;
+	bool freed;
+
+	if (!zs_defer_ops_defers(mode))
+		kunit_skip(test, "frees at once");
+	pool = zs_defer_test_start(test);
+	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handles);
+	/* PAGE_SIZE: the huge class, every free empties a zspage */
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, PAGE_SIZE, i);
+	zs_defer_test_settle(test, NULL);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	for (i = 0; i < nr; i++)
+		zs_defer_test_free(pool, handles[i]);
+	zs_defer_test_close_buffers();
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	t = kthread_run_on_cpu(zs_defer_test_runner_fn, &runs, cpu,
+			       "zs_defer_runner/%u");
+	if (IS_ERR(t)) {
+		migrate_enable();
+		KUNIT_FAIL(test, "no kthread on CPU %u", cpu);
+		zs_defer_test_release(test);
+		zs_destroy_pool(pool);
+		return;
+	}
+	before = READ_ONCE(runs);
+	freed = zs_reclaim_deferred();
+	after = READ_ONCE(runs);
+	migrate_enable();
+	kthread_stop(t);
+
+	KUNIT_EXPECT_TRUE(test, freed);
+	KUNIT_EXPECT_GT_MSG(test, after, before,
+			    "CPU %u not offered while %u frees were reclaimed",
+			    cpu, nr);
+	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
 struct zs_defer_test_scanner {
 	struct completion done;
 	unsigned long freed;
@@ -1576,6 +1646,8 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_kick_batches,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_budget,
+			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_reclaim_resched,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
 			 zs_defer_test_modes_gen_params),
