@@ -20,7 +20,9 @@
 #  In both, a deferring mode must have deferred frees meanwhile.
 #  held frees: with the free workers held, a written-back region's backing
 #    blocks come back once it is freed (zram never defers those slots),
-#    and so does a memcg's memory.zswap.current for its zswap entries.
+#    and so does a memcg's memory.zswap.current for its zswap entries;
+#    and zswap, once full, stores again when what it holds above its
+#    accept threshold is only pending frees.
 #  Then other people's tests with zswap (lzo, zsmalloc) in front of the
 #    cell's swap disk /dev/vdb as the only swap: cgroup's test_zswap and
 #    stress-ng (peer-suite.sh), pinned to every mode and during a switch
@@ -28,7 +30,7 @@
 # usage: ship-suite.sh [MB [MODE...]]  (MB/4 per held region, MB/8 per churn
 #        process; every compiled-in mode unless MODEs are named; SHIP_PEER=0
 #        leaves the peer tests out, SHIP_PEER_SECONDS their stress-ng time)
-#        ship-suite.sh postproc|offline   (internal: zramhold's commands;
+#        ship-suite.sh postproc|offline|band   (internal: zramhold's commands;
 #        settings in SHIP_* variables)
 # shellcheck source=scripts/guest/lib.sh
 . /usr/share/zsdefer/lib.sh
@@ -140,6 +142,38 @@ offline() {
 	wait $cpid
 }
 
+# zramhold's command in held_phase's zswap band test, with its region in
+# zswap: zswap marks its pool full at max_pool_percent 0 on one store from
+# the root memcg (whose pages go to the disk: no writeback from the ship
+# memcg); then the limit goes above the region (2% of memory more) and the
+# accept threshold to about half of it, and zramhold is killed, so that its
+# exit frees the region's entries (zswap_invalidate(), which every
+# deferring mode defers). $SHIP_BAND gets "pool pages, limit pages,
+# threshold pages, limit hits meanwhile".
+band() {
+	zp=/sys/module/zswap/parameters
+	zd=/sys/kernel/debug/zswap
+	pool=$(($(cat $zd/pool_total_size) / 4096))
+	total=$(awk '$1 == "MemTotal:" { print int($2 / 4) }' /proc/meminfo)
+	hit=$(cat $zd/pool_limit_hit)
+	echo 0 >$zp/max_pool_percent || return 1
+	# shellcheck disable=SC2016  # $$ is the inner shell's
+	sh -c 'echo $$ >"$0" && exec "$@"' "$CG/cgroup.procs" \
+		zramhold -p -s 1 -x true >"$SHIP_BAND.trigger" 2>&1 || return 1
+	pct=$((pool * 100 / total + 2))
+	max=$((total * pct / 100))
+	thr=$((pool * 50 / max))
+	echo $pct >$zp/max_pool_percent && echo $thr >$zp/accept_threshold_percent &&
+		echo "$pool $max $((max * thr / 100)) $(($(cat $zd/pool_limit_hit) - hit))" >"$SHIP_BAND" ||
+		return 1
+	# system() may run this through sh -c: zramhold is the first zramhold up
+	pid=$PPID
+	while [ "$pid" -gt 1 ] && [ "$(cat "/proc/$pid/comm")" != zramhold ]; do
+		pid=$(awk '{ print $4 }' "/proc/$pid/stat")
+	done
+	[ "$pid" -gt 1 ] && kill -9 "$pid"
+}
+
 # deferred_check M WHAT FROM TO: a deferring mode deferred frees meanwhile.
 deferred_check() {
 	if [ "$1" = sync ]; then
@@ -153,6 +187,7 @@ deferred_check() {
 case ${1:-} in
 postproc) postproc; exit 0 ;;
 offline) offline; exit 0 ;;
+band) band; exit ;;
 esac
 
 MB=${1:-128}
@@ -398,6 +433,42 @@ held_phase() {
 	[ "$held" -gt 0 ] && [ "$after" -le $((held / 8)) ]
 	zsd_ok $? "$1: held zswap: memory.zswap.current $held with the region in zswap, $after once it is freed (pending $p)"
 	zsd_check_drained "$1: held zswap"
+
+	# Pending frees must not keep a full pool refusing stores: once full,
+	# zswap refuses them until its total falls to the accept threshold,
+	# and that total counts them. band (above) marks the pool full with
+	# a region in zswap, sets the threshold to about half of it and kills
+	# the region's holder (its entries' frees are pending: the total
+	# stays). Another region's stores must then find the pool below the
+	# threshold once the first of them frees what is pending. The memcg's
+	# zswpout counts the stores taken: both push-outs of the region (a
+	# refused page stays in the swap cache, with no writeback in the
+	# memcg).
+	zp=/sys/module/zswap/parameters
+	read -r pct0 <$zp/max_pool_percent && read -r thr0 <$zp/accept_threshold_percent
+	rm -f /tmp/ship-band
+	echo Y >$H
+	SHIP_BAND=/tmp/ship-band cg_exec zramhold -p -s "$SHIP_CMB" -x "sh $SELF band" \
+		>/tmp/ship-held.out 2>&1
+	rc=$?
+	p=$(cat $Z/pending)
+	out0=$(awk '$1 == "zswpout" { print $2 }' $CG/ship/memory.stat)
+	cg_exec zramhold -p -s "$SHIP_CMB" -x true >>/tmp/ship-held.out 2>&1
+	rc2=$?
+	out=$(($(awk '$1 == "zswpout" { print $2 }' $CG/ship/memory.stat) - out0))
+	echo N >$H
+	echo "$pct0" >$zp/max_pool_percent && echo "$thr0" >$zp/accept_threshold_percent
+	echo 2 >/proc/sys/vm/drop_caches
+	read -r pool max thr hits </tmp/ship-band
+	label "$1: zswap band" /tmp/ship-held.out
+	[ $rc = 137 ] && [ $rc2 = 0 ]
+	zsd_ok $? "$1: zswap band: the holder was killed ($rc), with $p frees pending; the other zramhold exited $rc2"
+	[ "${hits:-0}" -gt 0 ] && [ "${pool:-0}" -gt "${thr:-0}" ] && [ "${pool:-0}" -lt "${max:-0}" ]
+	zsd_ok $? "$1: zswap band: the pool was full (limit hit ${hits:-?} times), then held ${pool:-?} pages, between the threshold ${thr:-?} and the limit ${max:-?}"
+	want=$((SHIP_CMB * 256 * 2 * 95 / 100))
+	[ "$out" -ge "$want" ]
+	zsd_ok $? "$1: zswap band: zswap took $out stores of the other region's two push-outs (want >= $want)"
+	zsd_check_drained "$1: zswap band"
 	swapoff "$SW" && echo N >/sys/module/zswap/parameters/enabled
 	zsd_ok $? "$1: held frees: zswap off, $SW swapped off"
 	[ ! -w $wb ] || echo 1 >$wb
