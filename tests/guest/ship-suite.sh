@@ -148,10 +148,9 @@ offline() {
 # memcg); then the accept threshold goes to about half of the region and
 # the limit above it (less than 1% of memory more; the threshold first, so
 # that no store in between finds the pool below it), and zramhold is
-# killed, so that its
-# exit frees the region's entries (zswap_invalidate(), which every
-# deferring mode defers). $SHIP_BAND gets "pool pages, limit pages,
-# threshold pages, limit hits meanwhile".
+# killed, so that its exit frees the region's entries (zswap_invalidate(),
+# which every deferring mode defers). $SHIP_BAND gets "pool pages, limit
+# pages, threshold pages, limit hits meanwhile".
 band() {
 	zp=/sys/module/zswap/parameters
 	zd=/sys/kernel/debug/zswap
