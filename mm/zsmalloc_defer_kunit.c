@@ -480,15 +480,18 @@ static void zs_defer_test_shrink_budget(struct kunit *test)
 	zs_destroy_pool(pool);
 }
 
-/* Counts its turns on the CPU it is bound to, until stopped */
+/* Marks that it ran, then sleeps until stopped */
 static int zs_defer_test_runner_fn(void *arg)
 {
 	unsigned long *runs = arg;
 
+	WRITE_ONCE(*runs, *runs + 1);
+	set_current_state(TASK_INTERRUPTIBLE);
 	while (!kthread_should_stop()) {
-		WRITE_ONCE(*runs, *runs + 1);
-		cond_resched();
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
 	}
+	__set_current_state(TASK_RUNNING);
 	return 0;
 }
 
@@ -496,14 +499,21 @@ static int zs_defer_test_runner_fn(void *arg)
  * zs_reclaim_deferred() (zram at mem_limit, zswap at its pool limit) asks
  * for the whole backlog, in process context: it must offer the CPU as it
  * goes, as the worker does, or a kernel without preemption keeps the CPU
- * for as long as the teardown of every pending zspage takes. A kthread
- * bound to the test's CPU must get to run during it.
+ * for as long as the teardown of every pending zspage takes.
+ *
+ * A real-time kthread bound to the test's CPU is woken just before the
+ * reclaim, so the test's task needs rescheduling from then on, and the
+ * first cond_resched() in the reclaim must let it run. The outcome does
+ * not depend on timing: a fair-class thread would need the tick to end
+ * the test task's slice, which a quick reclaim can finish before (it did,
+ * once in 16 runs of the modules cell). On a preemptible kernel the
+ * thread runs at its wakeup, which is as good.
  */
 static void zs_defer_test_reclaim_resched(struct kunit *test)
 {
 	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
 	const unsigned int nr = 4 * ZS_DEFER_TEST_OBJS;
-	unsigned long *handles, runs = 0, before, after;
+	unsigned long *handles, runs = 0, ran;
 	struct task_struct *t;
 	struct zs_pool *pool;
 	unsigned int i, cpu;
@@ -525,8 +535,8 @@ static void zs_defer_test_reclaim_resched(struct kunit *test)
 
 	migrate_disable();
 	cpu = smp_processor_id();
-	t = kthread_run_on_cpu(zs_defer_test_runner_fn, &runs, cpu,
-			       "zs_defer_runner/%u");
+	t = kthread_create_on_cpu(zs_defer_test_runner_fn, &runs, cpu,
+				  "zs_defer_runner/%u");
 	if (IS_ERR(t)) {
 		migrate_enable();
 		KUNIT_FAIL(test, "no kthread on CPU %u", cpu);
@@ -534,16 +544,17 @@ static void zs_defer_test_reclaim_resched(struct kunit *test)
 		zs_destroy_pool(pool);
 		return;
 	}
-	before = READ_ONCE(runs);
+	sched_set_fifo_low(t);
+	wake_up_process(t);
 	freed = zs_reclaim_deferred();
-	after = READ_ONCE(runs);
+	ran = READ_ONCE(runs);
+	KUNIT_EXPECT_EQ_MSG(test, ran, 1UL,
+			    "CPU %u not offered while %u frees were reclaimed",
+			    cpu, nr);
 	migrate_enable();
 	kthread_stop(t);
 
 	KUNIT_EXPECT_TRUE(test, freed);
-	KUNIT_EXPECT_GT_MSG(test, after, before,
-			    "CPU %u not offered while %u frees were reclaimed",
-			    cpu, nr);
 	KUNIT_EXPECT_EQ(test, zs_defer_read_pending(), 0UL);
 	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);
