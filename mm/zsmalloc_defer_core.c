@@ -17,12 +17,13 @@
  * page locks held no page of it can be migrated, and being off the fullness
  * lists compaction and zs_malloc() cannot find it.
  *
- * Lock order: zs_defer_switch_lock -> cpu_hotplug_lock (static keys, CPU
- * hotplug states); zs_defer_drain_lock -> page locks -> zspage->lock. The
- * drain lock is never held while taking the switch lock or
- * cpu_hotplug_lock, so the CPU hotplug dead callback (run under
- * cpu_hotplug_lock) may take it; workers never take it, so a drain may
- * flush_work() them while holding it.
+ * Lock order: zs_defer_switch_lock -> zs_defer_probe_lock (a probe sets
+ * keep_armed, which a switch reads); zs_defer_switch_lock ->
+ * cpu_hotplug_lock (static keys, CPU hotplug states); zs_defer_drain_lock
+ * -> page locks -> zspage->lock. The drain lock is never held while taking
+ * the switch lock or cpu_hotplug_lock, so the CPU hotplug dead callback
+ * (run under cpu_hotplug_lock) may take it; workers never take it, so a
+ * drain may flush_work() them while holding it.
  *
  * Reclaim (the shrinker, zs_reclaim_deferred()) only trylocks the drain
  * lock and page locks and never waits for a worker or for RCU: page
@@ -433,6 +434,8 @@ static void zs_defer_probe_arm(void)
 	};
 	enum zs_defer_probe_depth depth = zs_defer_probe;
 
+	/* Or a switch's zs_defer_disarm() may read keep_armed before it */
+	lockdep_assert_held(&zs_defer_switch_lock);
 	if (depth == ZS_PROBE_NONE)
 		return;
 	/* A later switch back to sync must not patch the probe out */
@@ -1030,6 +1033,7 @@ static int zs_defer_probe_set(const char *val, const struct kernel_param *kp)
 		zs_defer_probe = i;
 		return 0;
 	}
+	mutex_lock(&zs_defer_switch_lock);
 	mutex_lock(&zs_defer_probe_lock);
 	zs_defer_probe_release();
 	ret = i == ZS_PROBE_NONE ? 0 : zs_defer_probe_alloc();
@@ -1042,6 +1046,7 @@ static int zs_defer_probe_set(const char *val, const struct kernel_param *kp)
 		zs_defer_probe_arm();
 	}
 	mutex_unlock(&zs_defer_probe_lock);
+	mutex_unlock(&zs_defer_switch_lock);
 	return ret;
 }
 
@@ -1091,6 +1096,7 @@ static void zs_defer_probe_resume(void)
  */
 static void zs_defer_probe_init(void)
 {
+	mutex_lock(&zs_defer_switch_lock);
 	mutex_lock(&zs_defer_probe_lock);
 	if (zs_defer_probe != ZS_PROBE_NONE) {
 		if (zs_defer_probe_alloc()) {
@@ -1104,6 +1110,7 @@ static void zs_defer_probe_init(void)
 		}
 	}
 	mutex_unlock(&zs_defer_probe_lock);
+	mutex_unlock(&zs_defer_switch_lock);
 }
 
 static void zs_defer_probe_exit(void)
@@ -1135,7 +1142,14 @@ static unsigned long zs_defer_drain_all(struct zs_pool *pool)
 	 * No depth can be set again until the drain is over.
 	 */
 	zs_defer_probe_stop();
-	for (i = 0; i < ARRAY_SIZE(zs_defer_modes); i++)
+	/*
+	 * Last mode first: the callbacks hbuf-cb's drain runs zs_free() into
+	 * whichever mode is active. During a switch from hbuf-cb to llist or
+	 * pcpu, that is a list mode, which must be drained after it, or the
+	 * emptied zspages of @pool outlive zs_destroy_pool(). What a mode's
+	 * drain gives another goes only to modes listed before it.
+	 */
+	for (i = ARRAY_SIZE(zs_defer_modes); i-- > 0;)
 		nr += zs_defer_drain_mode(zs_defer_modes[i], pool);
 	zs_defer_probe_resume();
 	return nr;
@@ -1273,6 +1287,8 @@ static bool zs_defer_ops_defers(const struct zs_defer_ops *ops)
  */
 static void zs_defer_disarm(const struct zs_defer_ops *new)
 {
+	/* zs_defer_probe_arm() sets keep_armed under it too */
+	lockdep_assert_held(&zs_defer_switch_lock);
 	if (READ_ONCE(zs_defer_keep_armed))
 		return;
 	if (!zs_defer_ops_defers(new))
@@ -1425,11 +1441,14 @@ static void zs_defer_shrinker_init(void)
  */
 static char zs_defer_boot_mode[16] = CONFIG_ZSMALLOC_DEFER_DEFAULT;
 
+/* Leading and trailing blanks dropped; a name too long keeps the last one */
 static int zs_defer_param_set(const char *val, const struct kernel_param *kp)
 {
-	if (strscpy(zs_defer_boot_mode, val, sizeof(zs_defer_boot_mode)) < 0)
+	char buf[sizeof(zs_defer_boot_mode)];
+
+	if (strscpy(buf, skip_spaces(val), sizeof(buf)) < 0)
 		return -EINVAL;
-	strim(zs_defer_boot_mode);
+	strscpy(zs_defer_boot_mode, strim(buf), sizeof(zs_defer_boot_mode));
 	return 0;
 }
 

@@ -410,6 +410,69 @@ static void zs_defer_test_destroy_pending(struct kunit *test)
 	zs_defer_test_release(test);
 }
 
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+#ifdef CONFIG_ZSMALLOC_DEFER_LLIST
+/*
+ * A drain runs hbuf-cb's callbacks, and their zs_free()s go to the active
+ * mode: during a switch from hbuf-cb to llist, after llist is published
+ * and before hbuf-cb is drained, llist. zs_destroy_pool()'s drain must
+ * leave none of the pool's zspages there (they would be torn down after
+ * the pool is gone). The switch's window is opened by hand, under the
+ * switch lock, with the workers held so that only the drain frees.
+ */
+static void zs_defer_test_drain_order(struct kunit *test)
+{
+	unsigned long *handles;
+	struct zs_pool *pool;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbufcb_defer_ops), 0);
+	pool = zs_create_pool("zs_defer_kunit");
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	zs_defer_test_user_pool(pool);
+	/* PAGE_SIZE: the huge class, every free empties a zspage */
+	handles = zs_defer_test_fill(test, pool, PAGE_SIZE);
+	zs_defer_test_settle(test, NULL);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	for (i = 0; i < ZS_DEFER_TEST_OBJS; i++)
+		zs_defer_test_free(pool, handles[i]);
+	KUNIT_EXPECT_GT(test, zs_defer_read_pending(), 0UL);
+
+	mutex_lock(&zs_defer_switch_lock);
+	rcu_assign_pointer(zs_defer_cur, &llist_defer_ops);
+	synchronize_rcu();
+	zs_defer_drain_all(pool);
+	KUNIT_EXPECT_TRUE_MSG(test, llist_empty(&zs_defer_llist.head),
+			      "the callbacks' zspages stayed on llist");
+	KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), 0UL);
+	rcu_assign_pointer(zs_defer_cur, &hbufcb_defer_ops);
+	synchronize_rcu();
+	mutex_unlock(&zs_defer_switch_lock);
+
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+#endif
+
+/*
+ * zsmalloc.free_mode= (boot, module load): blanks around the name are
+ * dropped, and a name too long is refused without touching the one kept
+ */
+static void zs_defer_test_boot_param(struct kunit *test)
+{
+	char saved[sizeof(zs_defer_boot_mode)];
+
+	memcpy(saved, zs_defer_boot_mode, sizeof(saved));
+	KUNIT_EXPECT_EQ(test, zs_defer_param_set(" llist\n", NULL), 0);
+	KUNIT_EXPECT_STREQ(test, zs_defer_boot_mode, "llist");
+	KUNIT_EXPECT_EQ(test, zs_defer_param_set("a-name-far-too-long", NULL),
+			-EINVAL);
+	KUNIT_EXPECT_STREQ(test, zs_defer_boot_mode, "llist");
+	memcpy(zs_defer_boot_mode, saved, sizeof(saved));
+}
+
 #ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
 #define ZS_DEFER_TEST_BUF_SLOTS	ZS_HBUF_SLOTS
 #else
@@ -1658,6 +1721,12 @@ static struct kunit_case zs_defer_test_cases[] = {
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_budget,
 			 zs_defer_test_modes_gen_params),
+#ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
+#ifdef CONFIG_ZSMALLOC_DEFER_LLIST
+	KUNIT_CASE(zs_defer_test_drain_order),
+#endif
+#endif
+	KUNIT_CASE(zs_defer_test_boot_param),
 	KUNIT_CASE_PARAM(zs_defer_test_reclaim_resched,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
