@@ -180,15 +180,23 @@ static void zs_defer_test_settle(struct kunit *test, struct zs_pool *pool)
 			zs_defer_stat_read(ZS_DEFER_DRAINED));
 }
 
-static struct zs_pool *zs_defer_test_start(struct kunit *test)
+/* Switch to @mode and create the test's pool, the test user's too */
+static struct zs_pool *zs_defer_test_start_in(struct kunit *test,
+					      const struct zs_defer_ops *mode)
 {
 	struct zs_pool *pool;
 
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(zs_defer_test_mode(test)), 0);
+	KUNIT_ASSERT_EQ(test, zs_defer_switch(mode), 0);
 	pool = zs_create_pool("zs_defer_kunit");
 	KUNIT_ASSERT_NOT_NULL(test, pool);
 	zs_defer_test_user_pool(pool);
 	return pool;
+}
+
+/* The same in the mode the test case is run for */
+static struct zs_pool *zs_defer_test_start(struct kunit *test)
+{
+	return zs_defer_test_start_in(test, zs_defer_test_mode(test));
 }
 
 static void zs_defer_test_patterns(struct kunit *test)
@@ -426,10 +434,7 @@ static void zs_defer_test_drain_order(struct kunit *test)
 	struct zs_pool *pool;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbufcb_defer_ops), 0);
-	pool = zs_create_pool("zs_defer_kunit");
-	KUNIT_ASSERT_NOT_NULL(test, pool);
-	zs_defer_test_user_pool(pool);
+	pool = zs_defer_test_start_in(test, &hbufcb_defer_ops);
 	/* PAGE_SIZE: the huge class, every free empties a zspage */
 	handles = zs_defer_test_fill(test, pool, PAGE_SIZE);
 	zs_defer_test_settle(test, NULL);
@@ -568,9 +573,9 @@ static int zs_defer_test_runner_fn(void *arg)
  * reclaim, so the test's task needs rescheduling from then on, and the
  * first cond_resched() in the reclaim must let it run. The outcome does
  * not depend on timing: a fair-class thread would need the tick to end
- * the test task's slice, which a quick reclaim can finish before (it did,
- * once in 16 runs of the modules cell). On a preemptible kernel the
- * thread runs at its wakeup, which is as good.
+ * the test task's slice, which a quick reclaim can finish before (CI's
+ * modules cell saw it once). On a preemptible kernel the thread runs at
+ * its wakeup, which is as good.
  */
 static void zs_defer_test_reclaim_resched(struct kunit *test)
 {
@@ -921,9 +926,7 @@ static struct zs_pool *zs_defer_test_hbuf_objs(struct kunit *test,
 	struct zs_pool *pool;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbuf_defer_ops), 0);
-	pool = zs_create_pool("zs_defer_kunit");
-	KUNIT_ASSERT_NOT_NULL(test, pool);
+	pool = zs_defer_test_start_in(test, &hbuf_defer_ops);
 	*handles = kunit_kcalloc(test, nr, sizeof(**handles), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, *handles);
 	for (i = 0; i < nr; i++)
@@ -1421,10 +1424,7 @@ static void zs_defer_test_hbufcb_bytes(struct kunit *test)
 	unsigned int i, taken = 0;
 	u64 fallbacks;
 
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(&hbufcb_defer_ops), 0);
-	pool = zs_create_pool("zs_defer_kunit");
-	KUNIT_ASSERT_NOT_NULL(test, pool);
-	zs_defer_test_user_pool(pool);
+	pool = zs_defer_test_start_in(test, &hbufcb_defer_ops);
 	handles = kunit_kcalloc(test, nr, sizeof(*handles), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, handles);
 	for (i = 0; i < nr; i++)
@@ -1527,10 +1527,7 @@ static void zs_defer_test_cpu_dead(struct kunit *test)
 
 	if (num_online_cpus() < 2 || !cpu || holder == cpu)
 		kunit_skip(test, "needs a second online CPU");
-	KUNIT_ASSERT_EQ(test, zs_defer_switch(mode), 0);
-	pool = zs_create_pool("zs_defer_kunit");
-	KUNIT_ASSERT_NOT_NULL(test, pool);
-	zs_defer_test_user_pool(pool);
+	pool = zs_defer_test_start_in(test, mode);
 	w.pool = pool;
 	w.handles = kunit_kcalloc(test, w.nr, sizeof(*w.handles), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w.handles);
