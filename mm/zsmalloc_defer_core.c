@@ -31,9 +31,13 @@
  * allocates the next target, and that allocation may enter the very
  * reclaim that calls us. What does not trylock goes to zs_defer_retry, and
  * a worker frees it with sleeping page locks, as upstream's
- * async_free_zspage() does for free_zspage()'s trylock failures.
+ * async_free_zspage() does for free_zspage()'s trylock failures. The one
+ * thing a reclaimer waits for is another reclaimer's turn
+ * (zs_defer_reclaim_lock, then the drain lock, trylocked), which waits for
+ * none of these.
  */
 
+#include <linux/completion.h>
 #include <linux/cpuhotplug.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
@@ -291,6 +295,30 @@ static bool zs_defer_over_limit(unsigned int pages)
  * shrinker and CPU hotplug reach them. Set only between two full drains.
  */
 static bool zs_defer_test_hold;
+
+/*
+ * KUnit: the next reclaimer stops here, with reclaim's locks held, until
+ * the test lets it go (zs_defer_test_reclaim_concurrent)
+ */
+struct zs_defer_test_gate {
+	struct completion stopped;
+	struct completion go;
+};
+
+static struct zs_defer_test_gate *zs_defer_test_reclaim_gate;
+
+static void zs_defer_test_reclaim_stop(void)
+{
+	struct zs_defer_test_gate *gate;
+
+	gate = xchg(&zs_defer_test_reclaim_gate, NULL);
+	if (gate) {
+		complete(&gate->stopped);
+		wait_for_completion(&gate->go);
+	}
+}
+#else
+static inline void zs_defer_test_reclaim_stop(void) { }
 #endif
 
 /*
@@ -1360,23 +1388,60 @@ static const char *zs_defer_cur_name(void)
 }
 
 /*
+ * Reclaimers (the shrinker, from kswapd and from every direct reclaim,
+ * and zs_reclaim_deferred()) take turns here, a chunk at a time. One that
+ * found the drain lock held by another reclaimer used to return nothing:
+ * a direct reclaim that met kswapd in the shrinker, kswapd having given it
+ * the CPU in a cond_resched(), went through its 16 retries in 4 ms with
+ * nothing reclaimed and invoked the OOM killer with 666 MB pending
+ * (defer-suite's memory pressure, hbuf-cb in CI and llist with two
+ * writers: results/review-reclaim-wait/). Waiting for a turn is safe where
+ * waiting for a drain is not: a reclaimer holding it sleeps on nothing
+ * (it only trylocks, and offers the CPU in cond_resched()), allocates
+ * nothing, and holds it for one chunk.
+ */
+static DEFINE_MUTEX(zs_defer_reclaim_lock);
+
+/* Items one turn frees at most: what a waiting reclaimer waits for */
+#define ZS_DEFER_RECLAIM_CHUNK	1024UL
+
+/* One turn: up to about @nr items of every mode, drains permitting */
+static unsigned long zs_defer_reclaim_turn(unsigned long nr)
+{
+	unsigned long got = 0;
+	int i;
+
+	lockdep_assert_held(&zs_defer_reclaim_lock);
+	if (!mutex_trylock(&zs_defer_drain_lock))
+		return 0;
+	zs_defer_test_reclaim_stop();
+	for (i = 0; i < ARRAY_SIZE(zs_defer_modes) && got < nr; i++)
+		if (zs_defer_modes[i]->reclaim)
+			got += zs_defer_modes[i]->reclaim(nr - got);
+	mutex_unlock(&zs_defer_drain_lock);
+	return got;
+}
+
+/*
  * Free up to @nr pending items from reclaim (see the top of this file):
  * every mode's ->reclaim, which never sleeps on a page lock, never
- * flush_work()s and never waits for RCU. trylock: never make reclaim wait
- * for a switch or a drain, which may sleep on page locks. Returns the
- * items freed or handed to the retry list.
+ * flush_work()s and never waits for RCU. The drain lock is only trylocked:
+ * never make reclaim wait for a switch or a drain, which may sleep on page
+ * locks. Process context; sleeps only for zs_defer_reclaim_lock. Returns
+ * the items freed or handed to the retry list.
  */
 static unsigned long zs_defer_reclaim(unsigned long nr)
 {
-	unsigned long done = 0;
-	int i;
+	unsigned long done = 0, chunk, got;
 
-	if (!mutex_trylock(&zs_defer_drain_lock))
-		return 0;
-	for (i = 0; i < ARRAY_SIZE(zs_defer_modes) && done < nr; i++)
-		if (zs_defer_modes[i]->reclaim)
-			done += zs_defer_modes[i]->reclaim(nr - done);
-	mutex_unlock(&zs_defer_drain_lock);
+	do {
+		chunk = min(nr - done, ZS_DEFER_RECLAIM_CHUNK);
+		mutex_lock(&zs_defer_reclaim_lock);
+		got = zs_defer_reclaim_turn(chunk);
+		mutex_unlock(&zs_defer_reclaim_lock);
+		done += got;
+		/* Less than a chunk: all that reclaim reaches is taken */
+	} while (got >= chunk && done < nr);
 	return done;
 }
 
@@ -1389,7 +1454,7 @@ static unsigned long zs_defer_reclaim(unsigned long nr)
  * shrinker could (never sleeping on a page lock, waiting for a worker or
  * for RCU); handles still in partly filled per-CPU buffers are left to
  * their periodic flush. Process context, also from reclaim (swap-out);
- * may cond_resched().
+ * may sleep, waiting for another reclaimer's turn (zs_defer_reclaim_lock).
  *
  * Return: true if anything was freed: the caller re-reads its totals.
  */

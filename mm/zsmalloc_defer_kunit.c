@@ -629,8 +629,10 @@ static void zs_defer_test_reclaim_resched(struct kunit *test)
 	zs_destroy_pool(pool);
 }
 
+/* A shrinker scan of @nr items in a kthread of its own */
 struct zs_defer_test_scanner {
 	struct completion done;
+	unsigned long nr;
 	unsigned long freed;
 };
 
@@ -638,9 +640,26 @@ static int zs_defer_test_scan_fn(void *data)
 {
 	struct zs_defer_test_scanner *s = data;
 
-	s->freed = zs_defer_test_scan(ULONG_MAX);
+	s->freed = zs_defer_test_scan(s->nr);
 	complete(&s->done);
 	return 0;
+}
+
+/* Start @s; the task returned is referenced: put_task_struct() it */
+static struct task_struct *
+zs_defer_test_scan_start(struct zs_defer_test_scanner *s, unsigned long nr)
+{
+	struct task_struct *t;
+
+	init_completion(&s->done);
+	s->nr = nr;
+	s->freed = 0;
+	t = kthread_create(zs_defer_test_scan_fn, s, "zs_defer_scan");
+	if (!IS_ERR(t)) {
+		get_task_struct(t);
+		wake_up_process(t);
+	}
+	return t;
 }
 
 /* Lock the first page of @handle's zspage, as page migration would */
@@ -694,8 +713,7 @@ static void zs_defer_test_shrink_page_locked(struct kunit *test)
 		zs_defer_test_free(pool, handles[i]);
 	zs_defer_test_close_buffers();
 
-	init_completion(&scanner.done);
-	t = kthread_run(zs_defer_test_scan_fn, &scanner, "zs_defer_scan");
+	t = zs_defer_test_scan_start(&scanner, ULONG_MAX);
 	if (IS_ERR(t)) {
 		unlock_page(page);
 		put_page(page);
@@ -704,6 +722,7 @@ static void zs_defer_test_shrink_page_locked(struct kunit *test)
 		zs_destroy_pool(pool);
 		return;
 	}
+	put_task_struct(t);
 	returned = wait_for_completion_timeout(&scanner.done, 2 * HZ);
 	unlock_page(page);
 	put_page(page);
@@ -712,6 +731,75 @@ static void zs_defer_test_shrink_page_locked(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, returned,
 			      "the shrinker waited on a zsmalloc page lock");
 
+	zs_defer_test_release(test);
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+
+/*
+ * A reclaimer that finds another one at work waits its turn instead of
+ * coming back empty-handed: with a shrinker scan stopped inside reclaim
+ * (zs_defer_test_reclaim_gate), a second scan must free something once the
+ * first goes on. Returning nothing there made a direct reclaim that met
+ * kswapd in the shrinker end in the OOM killer, 16 retries in 4 ms, with
+ * 666 MB pending (defer-suite's memory pressure, hbuf-cb and llist:
+ * results/review-reclaim-wait/).
+ */
+static void zs_defer_test_reclaim_concurrent(struct kunit *test)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	struct zs_defer_test_scanner first, second;
+	struct zs_defer_test_gate gate;
+	struct task_struct *t1, *t2;
+	unsigned long timeout;
+	struct zs_pool *pool;
+
+	if (!zs_defer_ops_defers(mode))
+		kunit_skip(test, "frees at once");
+	pool = zs_defer_test_start(test);
+	zs_defer_test_pending(test, pool, 3000);
+	zs_defer_test_close_buffers();
+
+	init_completion(&gate.stopped);
+	init_completion(&gate.go);
+	WRITE_ONCE(zs_defer_test_reclaim_gate, &gate);
+	t1 = zs_defer_test_scan_start(&first, 1);
+	if (IS_ERR(t1)) {
+		WRITE_ONCE(zs_defer_test_reclaim_gate, NULL);
+		KUNIT_FAIL(test, "no kthread for the first scan");
+		goto out;
+	}
+	if (!wait_for_completion_timeout(&gate.stopped, 10 * HZ)) {
+		/* Closed; or, taken meanwhile, let through below */
+		WRITE_ONCE(zs_defer_test_reclaim_gate, NULL);
+		KUNIT_FAIL(test, "the first scan never reached reclaim");
+		goto go;
+	}
+
+	/* The second scan either returns or sleeps, waiting for the first */
+	t2 = zs_defer_test_scan_start(&second, 1);
+	if (IS_ERR(t2)) {
+		KUNIT_FAIL(test, "no kthread for the second scan");
+		goto go;
+	}
+	timeout = jiffies + 10 * HZ;
+	while (!completion_done(&second.done) &&
+	       READ_ONCE(t2->__state) != TASK_UNINTERRUPTIBLE &&
+	       time_before(jiffies, timeout))
+		usleep_range(500, 1000);
+	complete(&gate.go);
+	wait_for_completion(&second.done);
+	put_task_struct(t2);
+	KUNIT_EXPECT_NE_MSG(test, second.freed, SHRINK_STOP,
+			    "a scan that met another one freed nothing");
+	KUNIT_EXPECT_GT(test, second.freed, 0UL);
+go:
+	complete(&gate.go);
+	wait_for_completion(&first.done);
+	put_task_struct(t1);
+	KUNIT_EXPECT_GT(test, first.freed, 0UL);
+	KUNIT_EXPECT_NE(test, first.freed, SHRINK_STOP);
+out:
 	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);
 	zs_destroy_pool(pool);
@@ -1727,6 +1815,8 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM(zs_defer_test_reclaim_resched,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
+			 zs_defer_test_modes_gen_params),
+	KUNIT_CASE_PARAM(zs_defer_test_reclaim_concurrent,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE(zs_defer_test_put_back),
 	KUNIT_CASE_PARAM(zs_defer_test_disarm, zs_defer_test_modes_gen_params),

@@ -84,3 +84,59 @@ zsd_check_back() {
 	[ "$2" -le $(($1 + 64 * $(nproc) * 8 * $(pagesize))) ]
 	zsd_ok $? "$3 back to baseline ($1 -> $2 bytes)"
 }
+
+# zsd_pressure WRITERS: memory pressure that only the zsmalloc shrinker can
+# relieve (defer-suite.sh's memory-pressure check, reclaim-race.sh). With
+# the workers held (zsmalloc.test_hold), a third of RAM of incompressible
+# data is unmapped from zram swap (its frees pending), swap goes off, and
+# WRITERS dd processes write, between them, what is free plus half of what
+# zram holds to a tmpfs of RAM's size. Then the hold is released and what
+# is left freed. Sets zp_mb (MB unmapped), zp_pending (frees pending
+# after the unmap), zp_held and zp_left (zram's memory before and after the
+# writers, bytes), zp_free (MemFree before them, MB), zp_each (MB per
+# writer), zp_secs (their wall time), zp_rc2 (0: every file written in
+# full) and zp_oom (OOM kills meanwhile, from the kernel log: small configs
+# have no vmstat oom_kill). Returns 0 if the unmap worked, frees were
+# pending, the writers wrote it all, nothing was OOM-killed and zram's
+# memory dropped by a quarter at least. zram0 is left swapped off.
+zsd_pressure() {
+	zp_ram=$(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
+	zp_mb=$((zp_ram / 3))
+	zp_oom=$(dmesg | grep -c 'invoked oom-killer')
+	echo Y >/sys/module/zsmalloc/parameters/test_hold
+	munmap -b zram -p 1 -s "$zp_mb" -r 3600 -R >/dev/null
+	zp_rc=$?
+	zp_held=$(zsd_zram_mem)
+	zp_pending=$(cat /sys/kernel/mm/zsmalloc/pending)
+	swapoff /dev/zram0
+	zp_free=$(awk '/^MemFree/ { print int($2 / 1024) }' /proc/meminfo)
+	zp_each=$(((zp_free + zp_held / 2097152) / $1))
+	zp_t0=$(cut -d' ' -f1 /proc/uptime)
+	# a tmpfs of its own: /tmp's stops at half of RAM
+	mkdir -p /mnt/pressure && mount -t tmpfs -o size="$zp_ram"M none /mnt/pressure
+	zp_rc2=$?
+	zp_i=0
+	zp_pids=
+	while [ $zp_rc2 = 0 ] && [ $zp_i -lt "$1" ]; do
+		dd if=/dev/zero of=/mnt/pressure/fill$zp_i bs=1M count="$zp_each" 2>/dev/null &
+		zp_pids="$zp_pids $!"
+		zp_i=$((zp_i + 1))
+	done
+	for zp_p in $zp_pids; do
+		wait "$zp_p" || zp_rc2=1
+	done
+	while [ $zp_i -gt 0 ]; do
+		zp_i=$((zp_i - 1))
+		[ "$(($(wc -c </mnt/pressure/fill$zp_i) >> 20))" = "$zp_each" ] || zp_rc2=1
+	done
+	# shellcheck disable=SC2034 # for the callers
+	zp_secs=$(awk -v a="$zp_t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
+	zp_left=$(zsd_zram_mem)
+	rm -f /mnt/pressure/fill*
+	umount /mnt/pressure
+	# released: what the shrinker left, it frees again
+	echo N >/sys/module/zsmalloc/parameters/test_hold && echo 2 >/proc/sys/vm/drop_caches
+	zp_oom=$(($(dmesg | grep -c 'invoked oom-killer') - zp_oom))
+	[ $zp_rc = 0 ] && [ "$zp_pending" -gt 0 ] && [ $zp_rc2 = 0 ] &&
+		[ $zp_oom = 0 ] && [ "$zp_left" -le $((zp_held * 3 / 4)) ]
+}
