@@ -123,11 +123,14 @@ run_suite() {
 		# RAM to zswap, and returns a failure without checking anything
 		# when that window is too short, as it often is under TCG on a
 		# first run (in sync too, where our code defers nothing): up to
-		# four more tries, in one of which the case must pass; the tries
+		# nine more tries, in one of which the case must pass; the tries
 		# are reported. A pass still means that at least 3/4 of what
-		# zswap stores is charged to the test's memcg.
+		# zswap stores is charged to the test's memcg. During the switch
+		# storm kswapd is slower still: in the ship cells of 2026-12-03
+		# it passed at the 1st, 2nd, 3rd and 4th try in 7, 3, 1 and 2 of
+		# 13 runs, and missed all 5 tries once (CI's .ci/run of 538168d).
 		tries=1
-		while [ "$failed" = " test_no_kmem_bypass" ] && [ $tries -lt 5 ]; do
+		while [ "$failed" = " test_no_kmem_bypass" ] && [ $tries -lt 10 ]; do
 			tries=$((tries + 1))
 			$ST/cgroup/test_zswap >$out.again 2>&1
 			if grep -qE '^ok [0-9]+ test_no_kmem_bypass' $out.again; then
