@@ -126,9 +126,9 @@ run_suite() {
 		# nine more tries, in one of which the case must pass; the tries
 		# are reported. A pass still means that at least 3/4 of what
 		# zswap stores is charged to the test's memcg. During the switch
-		# storm kswapd is slower still: in the ship cells of 2026-12-03
-		# it passed at the 1st, 2nd, 3rd and 4th try in 7, 3, 1 and 2 of
-		# 13 runs, and missed all 5 tries once (CI's .ci/run of 538168d).
+		# storm kswapd is slower still: of the 14 ship cell runs of
+		# 2026-12-03, it passed at the 1st, 2nd, 3rd and 4th try in 7, 3,
+		# 1 and 2, and missed all 5 tries in one (.ci/run of 538168d).
 		tries=1
 		while [ "$failed" = " test_no_kmem_bypass" ] && [ $tries -lt 10 ]; do
 			tries=$((tries + 1))
