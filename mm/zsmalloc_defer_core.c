@@ -597,27 +597,68 @@ static void zs_defer_lock_pages(struct zspage *zspage)
 #endif
 
 /*
+ * Deferred zspages whose pages a batch freed, and whose descriptors and
+ * pages it has yet to give back to @pool: the descriptors in one
+ * kmem_cache_free_bulk(), which frees those of one slab together (one
+ * cmpxchg, or SLUB_TINY's one list lock, where kmem_cache_free() takes
+ * one for each), and the pages in one atomic_long_sub() of
+ * pool->pages_allocated, a cache line zs_malloc() writes on other CPUs.
+ * On the full SLUB that took the slab's part of llist's and pcpu's
+ * teardown from about 460 to 300 instructions per one-page zspage
+ * (results/issue16-bulk/). On the stack of the task that frees
+ * the batch, which calls zs_defer_bulk_flush() before it returns: a drain,
+ * having waited for the workers, finds nothing held. A batch of the one
+ * global list holds zspages of any pool: a change of pool flushes.
+ */
+#define ZS_DEFER_BULK	16
+
+struct zs_defer_bulk {
+	struct zs_pool *pool;
+	unsigned long pages;
+	unsigned int nr;
+	void *zspage[ZS_DEFER_BULK];
+};
+
+static void zs_defer_bulk_flush(struct zs_defer_bulk *bulk)
+{
+	if (!bulk->nr)
+		return;
+	kmem_cache_free_bulk(bulk->pool->zspage_cachep, bulk->nr,
+			     bulk->zspage);
+	/* Until now zs_get_total_pages() (zram's mem_used) counted them */
+	atomic_long_sub(bulk->pages, &bulk->pool->pages_allocated);
+	bulk->nr = 0;
+	bulk->pages = 0;
+}
+
+/*
  * Free the pages of a deferred zspage, off every list, whose objects were
  * already taken off its class's statistics when it was deferred and whose
- * pages the caller locked. Page by page, as sync does: a folio batch for
- * folios_put() cost about 30 instructions more per one-page zspage
- * (results/issue16-gap/icount-perf*.txt).
+ * pages the caller locked; its descriptor and page count go to @bulk. Page
+ * by page, as sync does: a folio batch for folios_put() cost about 30
+ * instructions more per one-page zspage (results/issue16-gap/
+ * icount-perf*.txt).
  */
 static void zs_defer_release_zspage(struct zs_pool *pool,
 				    struct size_class *class,
-				    struct zspage *zspage)
+				    struct zspage *zspage,
+				    struct zs_defer_bulk *bulk)
 {
-	__free_zspage_pages(pool, class, zspage);
-	/* Until now zs_get_total_pages() (zram's mem_used) counted them */
-	atomic_long_sub(class->pages_per_zspage, &pool->pages_allocated);
+	__free_zspage_pages(zspage);
+	if (bulk->nr && (bulk->pool != pool || bulk->nr == ZS_DEFER_BULK))
+		zs_defer_bulk_flush(bulk);
+	bulk->pool = pool;
+	bulk->zspage[bulk->nr++] = zspage;
+	bulk->pages += class->pages_per_zspage;
 }
 
 /* Lock @zspage's pages and free it, see above; may sleep */
 static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
-				 struct zspage *zspage)
+				 struct zspage *zspage,
+				 struct zs_defer_bulk *bulk)
 {
 	zs_defer_lock_pages(zspage);
-	zs_defer_release_zspage(pool, class, zspage);
+	zs_defer_release_zspage(pool, class, zspage, bulk);
 }
 
 /*
@@ -655,10 +696,11 @@ static bool __maybe_unused zs_defer_trylock_pages(struct zspage *zspage)
 static bool __maybe_unused zs_defer_try_free_zspage(struct zs_pool *pool,
 						    struct size_class *class,
 						    struct zspage *zspage,
-						    bool counted)
+						    bool counted,
+						    struct zs_defer_bulk *bulk)
 {
 	if (zs_defer_trylock_pages(zspage)) {
-		zs_defer_release_zspage(pool, class, zspage);
+		zs_defer_release_zspage(pool, class, zspage, bulk);
 		/*
 		 * Reclaim's progress, as slab's shrinkers count theirs: without
 		 * it a direct reclaim that freed only pending zspages reads as
@@ -679,16 +721,18 @@ static bool __maybe_unused zs_defer_try_free_zspage(struct zs_pool *pool,
 static void zs_defer_free_retry(void)
 {
 	struct llist_node *list = llist_del_all(&zs_defer_retry);
+	struct zs_defer_bulk bulk = { };
 	struct zspage *zspage, *next;
 
 	llist_for_each_entry_safe(zspage, next, list, defer_node) {
 		struct zs_pool *pool = zspage->pool;
 		struct size_class *class = zspage_class(pool, zspage);
 
-		zs_defer_free_zspage(pool, class, zspage);
+		zs_defer_free_zspage(pool, class, zspage, &bulk);
 		zs_defer_count_add(-1, -(long)class->pages_per_zspage);
 		cond_resched();
 	}
+	zs_defer_bulk_flush(&bulk);
 }
 
 static void work_retry(struct work_struct *work)
@@ -723,12 +767,14 @@ static void zs_defer_batch_done(const struct zs_defer_ops *ops,
 /*
  * Free a batch of deferred zspages that the caller took off a list of
  * @ops (and so owns). May sleep on page locks. The statistics are updated
- * once for the batch, and the CPU is offered every ZS_DEFER_RESCHED_BATCH
- * zspages. Returns the zspages freed.
+ * once for the batch, descriptors and pool page counts given back every
+ * ZS_DEFER_BULK zspages, and the CPU is offered every
+ * ZS_DEFER_RESCHED_BATCH zspages. Returns the zspages freed.
  */
 static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 					 struct llist_node *batch)
 {
+	struct zs_defer_bulk bulk = { };
 	struct zspage *zspage, *next;
 	unsigned long nr = 0, pages = 0;
 	u64 start, ns;
@@ -745,8 +791,10 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 			pages += class->pages_per_zspage;
 			nr++;
 			if (!zs_defer_park(ZS_PROBE_WORKER, zspage, 0))
-				zs_defer_free_zspage(pool, class, zspage);
+				zs_defer_free_zspage(pool, class, zspage,
+						     &bulk);
 		}
+		zs_defer_bulk_flush(&bulk);
 		zs_defer_batch_done(ops, nr, nr, pages, 0);
 		return nr;
 	}
@@ -766,10 +814,11 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 		struct size_class *class = zspage_class(pool, zspage);
 
 		pages += class->pages_per_zspage;
-		zs_defer_free_zspage(pool, class, zspage);
+		zs_defer_free_zspage(pool, class, zspage, &bulk);
 		if (!(++nr % ZS_DEFER_RESCHED_BATCH))
 			cond_resched();
 	}
+	zs_defer_bulk_flush(&bulk);
 	ns = ktime_get_ns() - start;
 
 	/* The whole batch was pending at once */
@@ -888,6 +937,7 @@ zs_defer_reclaim_list(struct zs_defer_list *list, unsigned long nr)
 	const struct zs_defer_ops *ops = list->ops;
 	struct llist_node *batch = llist_del_all(&list->head), *node;
 	struct llist_node *last = NULL;
+	struct zs_defer_bulk bulk = { };
 	struct zspage *zspage, *next;
 	unsigned long taken = 0, freed = 0, pages = 0, n = 0;
 	u64 start, ns;
@@ -911,13 +961,15 @@ zs_defer_reclaim_list(struct zs_defer_list *list, unsigned long nr)
 		struct zs_pool *pool = zspage->pool;
 		struct size_class *class = zspage_class(pool, zspage);
 
-		if (zs_defer_try_free_zspage(pool, class, zspage, true)) {
+		if (zs_defer_try_free_zspage(pool, class, zspage, true,
+					     &bulk)) {
 			pages += class->pages_per_zspage;
 			freed++;
 		}
 		if (!(++n % ZS_DEFER_RESCHED_BATCH))
 			cond_resched();
 	}
+	zs_defer_bulk_flush(&bulk);
 	ns = ktime_get_ns() - start;
 
 	zs_defer_batch_done(ops, taken, freed, pages, ns);
@@ -945,9 +997,13 @@ static unsigned long zs_defer_drain_mode(const struct zs_defer_ops *ops,
 }
 
 #ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
-/* Free what @ent parked at @depth, as the skipped work would have */
+/*
+ * Free what @ent parked at @depth, as the skipped work would have; a
+ * zspage's descriptor goes to @bulk
+ */
 static void zs_defer_unpark(enum zs_defer_probe_depth depth,
-			    struct zs_defer_parked *ent)
+			    struct zs_defer_parked *ent,
+			    struct zs_defer_bulk *bulk)
 {
 	struct zspage *zspage;
 	struct zs_free_cb *cb;
@@ -958,7 +1014,8 @@ static void zs_defer_unpark(enum zs_defer_probe_depth depth,
 		/* Off every list, objects uncounted: as a deferred zspage */
 		zspage = ent->owner;
 		zs_defer_free_zspage(zspage->pool,
-				     zspage_class(zspage->pool, zspage), zspage);
+				     zspage_class(zspage->pool, zspage), zspage,
+				     bulk);
 		break;
 	case ZS_PROBE_ZS_FREE:
 		zs_free(ent->owner, ent->val);
@@ -1022,6 +1079,7 @@ static int zs_defer_probe_alloc(void)
 static void zs_defer_probe_release(void)
 {
 	enum zs_defer_probe_depth depth = zs_defer_probe;
+	struct zs_defer_bulk bulk = { };
 	unsigned long i, nr;
 	int cpu;
 
@@ -1036,12 +1094,13 @@ static void zs_defer_probe_release(void)
 
 		nr = min(park->nr, park->max);
 		for (i = 0; i < nr; i++) {
-			zs_defer_unpark(depth, &park->ent[i]);
+			zs_defer_unpark(depth, &park->ent[i], &bulk);
 			if (!(i % ZS_DEFER_RESCHED_BATCH))
 				cond_resched();
 		}
 		park->nr = 0;
 	}
+	zs_defer_bulk_flush(&bulk);
 }
 
 /*

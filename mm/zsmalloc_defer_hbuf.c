@@ -655,6 +655,7 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 				     bool trylock)
 {
 	void *handles[ZS_HBUF_BULK];
+	struct zs_defer_bulk bulk = { };
 	struct llist_node *empty = NULL;
 	struct zspage *zspage, *next;
 	struct zs_pool *pool = NULL;
@@ -683,11 +684,13 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 
 	llist_for_each_entry_safe(zspage, next, empty, defer_node) {
 		if (trylock)
-			zs_defer_try_free_zspage(pool, class, zspage, false);
+			zs_defer_try_free_zspage(pool, class, zspage, false,
+						 &bulk);
 		else
-			zs_defer_free_zspage(pool, class, zspage);
+			zs_defer_free_zspage(pool, class, zspage, &bulk);
 		freed++;
 	}
+	zs_defer_bulk_flush(&bulk);
 	/* A class is one pool's: its handles are of one cache */
 	for (i = 0; i < nr; i += n) {
 		n = min_t(unsigned int, nr - i, ZS_HBUF_BULK);

@@ -418,6 +418,48 @@ static void zs_defer_test_destroy_pending(struct kunit *test)
 	zs_defer_test_release(test);
 }
 
+/*
+ * A batch gives its zspages' descriptors and page counts back per pool
+ * (struct zs_defer_bulk), and llist's batches hold zspages of every pool:
+ * with the workers held, free the one-page zspages of two pools in
+ * alternating runs of 1 to 20 (runs past ZS_DEFER_BULK fill a bulk within
+ * a pool), so that one batch takes them all; then each pool must be back
+ * to no pages (a count given back to the wrong pool shows in both) and
+ * destroy cleanly. zs_free() directly: the test user frees into one pool.
+ */
+static void zs_defer_test_two_pools(struct kunit *test)
+{
+	const struct zs_defer_ops *mode = zs_defer_test_mode(test);
+	unsigned int next[2] = { }, run = 1, p = 0, k;
+	unsigned long *handles[2];
+	struct zs_pool *pool[2];
+
+	pool[0] = zs_defer_test_start(test);
+	pool[1] = zs_create_pool("zs_defer_kunit2");
+	KUNIT_ASSERT_NOT_NULL(test, pool[1]);
+	/* PAGE_SIZE: the huge class, every free empties a zspage */
+	for (k = 0; k < 2; k++)
+		handles[k] = zs_defer_test_fill(test, pool[k], PAGE_SIZE);
+
+	zs_defer_test_settle(test, NULL);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	while (next[0] < ZS_DEFER_TEST_OBJS || next[1] < ZS_DEFER_TEST_OBJS) {
+		for (k = 0; k < run && next[p] < ZS_DEFER_TEST_OBJS; k++)
+			zs_free(pool[p], handles[p][next[p]++]);
+		p ^= 1;
+		run = run % 20 + 1;
+	}
+	/* hbuf-cb defers only what its users push */
+	if (zs_defer_ops_defers(mode) && !mode->push)
+		KUNIT_EXPECT_GT(test, zs_defer_read_pending(), 0UL);
+	zs_defer_test_release(test);
+
+	for (k = 0; k < 2; k++) {
+		zs_defer_test_settle(test, pool[k]);
+		zs_destroy_pool(pool[k]);
+	}
+}
+
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF_CB
 #ifdef CONFIG_ZSMALLOC_DEFER_LLIST
 /*
@@ -1794,6 +1836,8 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(zs_defer_test_switch_during_frees,
 			      zs_defer_test_modes_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM(zs_defer_test_two_pools,
+			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_destroy_pending,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_shrinker,

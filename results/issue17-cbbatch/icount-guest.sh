@@ -1,7 +1,10 @@
-# Guest side of ab.sh: sync and hbuf-cb, 1 x 64 MB munmaps at
-# ~13:1 and incompressible data, ROUNDS rounds, order rotated.
+# shellcheck shell=sh
+# Guest side of ab.sh: sync and hbuf-cb (or the modes in ZSD_MODES, set
+# by a line put before this script), 1 x 64 MB munmaps at ~13:1 and
+# incompressible data, ROUNDS rounds, order rotated.
 Z=/sys/kernel/mm/zsmalloc
-set -- sync hbuf-cb
+# shellcheck disable=SC2086 # a list of modes
+set -- ${ZSD_MODES:-sync hbuf-cb}
 for round in $(seq 1 "${ROUNDS:-6}"); do
 	for r in 256 3600; do
 		for m in "$@"; do
