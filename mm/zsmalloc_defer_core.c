@@ -9,11 +9,12 @@
  * removes it from its fullness list and drops its objects from the class's
  * ZS_OBJS_ALLOCATED (still under class->lock, so the teardown never needs
  * class->lock), and the mode links it on one of its lists. pool->
- * pages_allocated keeps counting its pages until they are really freed, so
- * zs_get_total_pages() (zram's mem_used) stays honest. Later a worker, a
- * drain, CPU hotplug or the shrinker takes it off the list and
- * zs_defer_free_batch() locks its pages with lock_zspage(), as
- * async_free_zspage() does, and frees them without class->lock: with all
+ * pages_allocated keeps counting its pages until they are really freed
+ * (given back a few zspages at a time, never across a sleep, see struct
+ * zs_defer_bulk), so zs_get_total_pages() (zram's mem_used) stays honest.
+ * Later a worker, a drain, CPU hotplug or the shrinker takes it off the
+ * list and zs_defer_free_batch() locks its pages, as async_free_zspage()
+ * does with lock_zspage(), and frees them without class->lock: with all
  * page locks held no page of it can be migrated, and being off the fullness
  * lists compaction and zs_malloc() cannot find it.
  *
@@ -597,71 +598,6 @@ static void zs_defer_lock_pages(struct zspage *zspage)
 #endif
 
 /*
- * Deferred zspages whose pages a batch freed, and whose descriptors and
- * pages it has yet to give back to @pool: the descriptors in one
- * kmem_cache_free_bulk(), which frees those of one slab together (one
- * cmpxchg, or SLUB_TINY's one list lock, where kmem_cache_free() takes
- * one for each), and the pages in one atomic_long_sub() of
- * pool->pages_allocated, a cache line zs_malloc() writes on other CPUs.
- * On the full SLUB that took the slab's part of llist's and pcpu's
- * teardown from about 460 to 300 instructions per one-page zspage
- * (results/issue16-bulk/). On the stack of the task that frees
- * the batch, which calls zs_defer_bulk_flush() before it returns: a drain,
- * having waited for the workers, finds nothing held. A batch of the one
- * global list holds zspages of any pool: a change of pool flushes.
- */
-#define ZS_DEFER_BULK	16
-
-struct zs_defer_bulk {
-	struct zs_pool *pool;
-	unsigned long pages;
-	unsigned int nr;
-	void *zspage[ZS_DEFER_BULK];
-};
-
-static void zs_defer_bulk_flush(struct zs_defer_bulk *bulk)
-{
-	if (!bulk->nr)
-		return;
-	kmem_cache_free_bulk(bulk->pool->zspage_cachep, bulk->nr,
-			     bulk->zspage);
-	/* Until now zs_get_total_pages() (zram's mem_used) counted them */
-	atomic_long_sub(bulk->pages, &bulk->pool->pages_allocated);
-	bulk->nr = 0;
-	bulk->pages = 0;
-}
-
-/*
- * Free the pages of a deferred zspage, off every list, whose objects were
- * already taken off its class's statistics when it was deferred and whose
- * pages the caller locked; its descriptor and page count go to @bulk. Page
- * by page, as sync does: a folio batch for folios_put() cost about 30
- * instructions more per one-page zspage (results/issue16-gap/
- * icount-perf*.txt).
- */
-static void zs_defer_release_zspage(struct zs_pool *pool,
-				    struct size_class *class,
-				    struct zspage *zspage,
-				    struct zs_defer_bulk *bulk)
-{
-	__free_zspage_pages(zspage);
-	if (bulk->nr && (bulk->pool != pool || bulk->nr == ZS_DEFER_BULK))
-		zs_defer_bulk_flush(bulk);
-	bulk->pool = pool;
-	bulk->zspage[bulk->nr++] = zspage;
-	bulk->pages += class->pages_per_zspage;
-}
-
-/* Lock @zspage's pages and free it, see above; may sleep */
-static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
-				 struct zspage *zspage,
-				 struct zs_defer_bulk *bulk)
-{
-	zs_defer_lock_pages(zspage);
-	zs_defer_release_zspage(pool, class, zspage, bulk);
-}
-
-/*
  * Lock every page of @zspage without sleeping, or none. Under the zspage's
  * migrate read lock, as lock_zspage() does: zs_page_migrate() replaces a
  * page of the chain under the write lock, so the pages we try are the
@@ -685,6 +621,88 @@ static bool __maybe_unused zs_defer_trylock_pages(struct zspage *zspage)
 			unlock_page(page);
 	migrate_read_unlock(zspage);
 	return !fail;
+}
+
+/*
+ * Deferred zspages whose pages a batch freed, and whose descriptors and
+ * pages it has yet to give back to @pool: the descriptors in one
+ * kmem_cache_free_bulk(), which frees those of one slab together (one
+ * cmpxchg, or SLUB_TINY's one list lock, where kmem_cache_free() takes
+ * one for each), and the pages in one atomic_long_sub() of
+ * pool->pages_allocated, a cache line zs_malloc() writes on other CPUs.
+ * On the full SLUB that took the slab's part of llist's and pcpu's
+ * teardown from about 460 to 300 instructions per one-page zspage
+ * (results/issue16-bulk/). On the stack of the task that frees
+ * the batch, which calls zs_defer_bulk_flush() before it may sleep (a
+ * page lock, cond_resched(): zs_defer_bulk_resched()) and before it
+ * returns: pool->pages_allocated counts freed pages for some microseconds
+ * at most (zram refuses writes at mem_limit by it), and a drain, having
+ * waited for the workers, finds nothing held. A batch may hold zspages of
+ * several pools (llist's one list, the retry list, the probe's arrays): a
+ * change of pool flushes.
+ */
+#define ZS_DEFER_BULK	16
+
+struct zs_defer_bulk {
+	struct zs_pool *pool;
+	unsigned long pages;
+	unsigned int nr;
+	void *zspage[ZS_DEFER_BULK];
+};
+
+static void zs_defer_bulk_flush(struct zs_defer_bulk *bulk)
+{
+	if (!bulk->nr)
+		return;
+	kmem_cache_free_bulk(bulk->pool->zspage_cachep, bulk->nr,
+			     bulk->zspage);
+	/* Until now zs_get_total_pages() (zram's mem_used) counted them */
+	atomic_long_sub(bulk->pages, &bulk->pool->pages_allocated);
+	bulk->nr = 0;
+	bulk->pages = 0;
+}
+
+/* A rescheduling point in a loop that fills @bulk */
+static void zs_defer_bulk_resched(struct zs_defer_bulk *bulk)
+{
+	zs_defer_bulk_flush(bulk);
+	cond_resched();
+}
+
+/*
+ * Free the pages of a deferred zspage, off every list, whose objects were
+ * already taken off its class's statistics when it was deferred and whose
+ * pages the caller locked; its descriptor and page count go to @bulk. Page
+ * by page, as sync does: a folio batch for folios_put() cost about 30
+ * instructions more per one-page zspage (results/issue16-gap/
+ * icount-perf*.txt).
+ */
+static void zs_defer_release_zspage(struct zs_pool *pool,
+				    struct size_class *class,
+				    struct zspage *zspage,
+				    struct zs_defer_bulk *bulk)
+{
+	__free_zspage_pages(zspage);
+	if (bulk->nr && (bulk->pool != pool || bulk->nr == ZS_DEFER_BULK))
+		zs_defer_bulk_flush(bulk);
+	bulk->pool = pool;
+	bulk->zspage[bulk->nr++] = zspage;
+	bulk->pages += class->pages_per_zspage;
+}
+
+/*
+ * Lock @zspage's pages and free it, see above. May sleep on a page lock
+ * (a migration holds it), after giving back what @bulk holds.
+ */
+static void zs_defer_free_zspage(struct zs_pool *pool, struct size_class *class,
+				 struct zspage *zspage,
+				 struct zs_defer_bulk *bulk)
+{
+	if (!zs_defer_trylock_pages(zspage)) {
+		zs_defer_bulk_flush(bulk);
+		zs_defer_lock_pages(zspage);
+	}
+	zs_defer_release_zspage(pool, class, zspage, bulk);
 }
 
 /*
@@ -730,9 +748,8 @@ static void zs_defer_free_retry(void)
 
 		zs_defer_free_zspage(pool, class, zspage, &bulk);
 		zs_defer_count_add(-1, -(long)class->pages_per_zspage);
-		cond_resched();
+		zs_defer_bulk_resched(&bulk);
 	}
-	zs_defer_bulk_flush(&bulk);
 }
 
 static void work_retry(struct work_struct *work)
@@ -767,8 +784,8 @@ static void zs_defer_batch_done(const struct zs_defer_ops *ops,
 /*
  * Free a batch of deferred zspages that the caller took off a list of
  * @ops (and so owns). May sleep on page locks. The statistics are updated
- * once for the batch, descriptors and pool page counts given back every
- * ZS_DEFER_BULK zspages, and the CPU is offered every
+ * once for the batch, descriptors and pool page counts given back by
+ * struct zs_defer_bulk, and the CPU is offered every
  * ZS_DEFER_RESCHED_BATCH zspages. Returns the zspages freed.
  */
 static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
@@ -816,7 +833,7 @@ static unsigned long zs_defer_free_batch(const struct zs_defer_ops *ops,
 		pages += class->pages_per_zspage;
 		zs_defer_free_zspage(pool, class, zspage, &bulk);
 		if (!(++nr % ZS_DEFER_RESCHED_BATCH))
-			cond_resched();
+			zs_defer_bulk_resched(&bulk);
 	}
 	zs_defer_bulk_flush(&bulk);
 	ns = ktime_get_ns() - start;
@@ -967,7 +984,7 @@ zs_defer_reclaim_list(struct zs_defer_list *list, unsigned long nr)
 			freed++;
 		}
 		if (!(++n % ZS_DEFER_RESCHED_BATCH))
-			cond_resched();
+			zs_defer_bulk_resched(&bulk);
 	}
 	zs_defer_bulk_flush(&bulk);
 	ns = ktime_get_ns() - start;
@@ -1096,7 +1113,7 @@ static void zs_defer_probe_release(void)
 		for (i = 0; i < nr; i++) {
 			zs_defer_unpark(depth, &park->ent[i], &bulk);
 			if (!(i % ZS_DEFER_RESCHED_BATCH))
-				cond_resched();
+				zs_defer_bulk_resched(&bulk);
 		}
 		park->nr = 0;
 	}

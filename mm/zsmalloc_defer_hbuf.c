@@ -654,8 +654,6 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 				     struct zs_hbuf_ent *ent, unsigned int nr,
 				     bool trylock)
 {
-	void *handles[ZS_HBUF_BULK];
-	struct zs_defer_bulk bulk = { };
 	struct llist_node *empty = NULL;
 	struct zspage *zspage, *next;
 	struct zs_pool *pool = NULL;
@@ -682,17 +680,25 @@ static unsigned int zs_hbuf_free_run(struct size_class *class,
 	}
 	spin_unlock(&class->lock);
 
-	llist_for_each_entry_safe(zspage, next, empty, defer_node) {
-		if (trylock)
-			zs_defer_try_free_zspage(pool, class, zspage, false,
-						 &bulk);
-		else
-			zs_defer_free_zspage(pool, class, zspage, &bulk);
-		freed++;
+	/* One array on the stack at a time: this may run inside zs_free() */
+	if (empty) {
+		struct zs_defer_bulk bulk = { };
+
+		llist_for_each_entry_safe(zspage, next, empty, defer_node) {
+			if (trylock)
+				zs_defer_try_free_zspage(pool, class, zspage,
+							 false, &bulk);
+			else
+				zs_defer_free_zspage(pool, class, zspage,
+						     &bulk);
+			freed++;
+		}
+		zs_defer_bulk_flush(&bulk);
 	}
-	zs_defer_bulk_flush(&bulk);
 	/* A class is one pool's: its handles are of one cache */
 	for (i = 0; i < nr; i += n) {
+		void *handles[ZS_HBUF_BULK];
+
 		n = min_t(unsigned int, nr - i, ZS_HBUF_BULK);
 		for (k = 0; k < n; k++)
 			handles[k] = (void *)ent[i + k].val;

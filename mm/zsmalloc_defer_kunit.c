@@ -725,6 +725,49 @@ static struct page *zs_defer_test_lock_zspage(struct zs_pool *pool,
 	}
 }
 
+#ifdef CONFIG_ZSMALLOC_DEFER_LLIST
+/*
+ * A worker that sleeps on a page lock (a migration holds it) gives back
+ * the zspages its batch freed before it sleeps (struct zs_defer_bulk):
+ * pool->pages_allocated, zram's mem_used, must not keep counting them
+ * meanwhile. llist takes its zspages in the reverse order of the frees,
+ * so the first one freed, whose page the test holds locked, comes last
+ * in a batch of one-page zspages smaller than a bulk.
+ */
+static void zs_defer_test_bulk_sleep(struct kunit *test)
+{
+	const unsigned int nr = ZS_DEFER_BULK / 2;
+	unsigned long handles[ZS_DEFER_BULK / 2];
+	unsigned long timeout;
+	struct zs_pool *pool;
+	struct page *page;
+	unsigned int i;
+
+	pool = zs_defer_test_start_in(test, &llist_defer_ops);
+	for (i = 0; i < nr; i++)
+		handles[i] = zs_defer_test_alloc(test, pool, PAGE_SIZE, i);
+	zs_defer_test_settle(test, NULL);
+	page = zs_defer_test_lock_zspage(pool, handles[0]);
+	WRITE_ONCE(zs_defer_test_hold, true);
+	for (i = 0; i < nr; i++)
+		zs_free(pool, handles[i]);
+	KUNIT_EXPECT_EQ(test, zs_get_total_pages(pool), (unsigned long)nr);
+
+	WRITE_ONCE(zs_defer_test_hold, false);
+	zs_defer_kick_list(&zs_defer_llist);
+	timeout = jiffies + 2 * HZ;
+	while (zs_get_total_pages(pool) > 1 && time_before(jiffies, timeout))
+		usleep_range(500, 1000);
+	KUNIT_EXPECT_EQ_MSG(test, zs_get_total_pages(pool), 1UL,
+			    "freed zspages still counted while the worker sleeps");
+	unlock_page(page);
+	put_page(page);
+
+	zs_defer_test_settle(test, pool);
+	zs_destroy_pool(pool);
+}
+#endif
+
 /*
  * Reclaim never sleeps on a zsmalloc page lock: page migration holds one
  * while it allocates its target, and that allocation may be the reclaim
@@ -1858,6 +1901,9 @@ static struct kunit_case zs_defer_test_cases[] = {
 	KUNIT_CASE(zs_defer_test_boot_param),
 	KUNIT_CASE_PARAM(zs_defer_test_reclaim_resched,
 			 zs_defer_test_modes_gen_params),
+#ifdef CONFIG_ZSMALLOC_DEFER_LLIST
+	KUNIT_CASE(zs_defer_test_bulk_sleep),
+#endif
 	KUNIT_CASE_PARAM(zs_defer_test_shrink_page_locked,
 			 zs_defer_test_modes_gen_params),
 	KUNIT_CASE_PARAM(zs_defer_test_reclaim_concurrent,
