@@ -1,4 +1,5 @@
 """Instructions per freed page by symbol, from an icount-perf.sh output
+(any of sync, llist, pcpu, hbuf, hbuf-cb)
 (perf's cpu-clock count under -icount is guest instructions; idle
 symbols are left out). usage: python3 icount-perf.py FILE [BASE MODE]"""
 import collections
@@ -27,7 +28,7 @@ base, mode = (sys.argv[2], sys.argv[3]) if len(sys.argv) > 3 else ("sync", "hbuf
 for data in sorted({d for _, d in runs}, key=int):
     def per_page(m: str, s: str) -> float:
         return sym[(m, data)].get(s, 0.0) / len(runs[(m, data)]) / PAGES
-    modes = sorted({m for m, d in runs if d == data}, key=["sync", "hbuf", "hbuf-cb"].index)
+    modes = sorted({m for m, d in runs if d == data}, key=["sync", "llist", "pcpu", "hbuf", "hbuf-cb"].index)
     syms = {s for m in modes for s in sym[(m, data)] if s not in IDLE}
     print(f"\n{data} random bytes a page: instructions per freed page, mean of runs, idle left out")
     print(f"{'symbol':40}" + "".join(f"{m:>9}" for m in modes) + f"{mode + '-' + base:>16}")
