@@ -119,6 +119,15 @@ def add_args(p: argparse.ArgumentParser) -> None:
                    help="page size, where the arch offers more than one (arm64: 4k, 16k; "
                         "default 4k)")
     p.add_argument("--out", help="results directory (default results/)")
+    add_slow_fills_arg(p)
+
+
+def add_slow_fills_arg(p: argparse.ArgumentParser) -> None:
+    """--with-slow-fills, for bench and compare."""
+    p.add_argument("--with-slow-fills", action="store_true",
+                   help=f"compare the samples whose fill took more than "
+                        f"{hostload.SLOW_FILL:g}x their point's median in their boot as well "
+                        "(left out by default: the host ran QEMU slowly then, see hostload.py)")
 
 
 @dataclass(frozen=True)
@@ -308,11 +317,9 @@ class Runner:
                      "guest_cpus": env.group(1), "clocksource": env.group(2), "tag": boot.tag})
         if res.host:
             meta.update(res.host.meta())
-        fills: Dict[object, List[float]] = {
-            point: [ms for col in cols.values() for ms in col] for point, cols in
-            results.group(recs, "fill_ms", workloads.MUNMAP.point + ("kill",)).items()}
+        slow, fills = hostload.mark_slow_fills(recs)
         if fills:
-            meta[hostload.FILLS_KEY] = "%d/%d" % hostload.slow_fills(fills)
+            meta[hostload.FILLS_KEY] = f"{slow}/{fills}"
         if res.stale_int3:  # the boots before this one, thrown away
             meta["stale_int3_reboots"] = [str(x) for x in res.stale_int3]
         say(f"bench {boot.tag}: " + (hostload.line(res.host) if res.host
@@ -332,16 +339,24 @@ def target_meta(arch: str, pages: str) -> Dict[str, str]:
 
 
 def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Record],
-                 plots: Optional[Path], files: Sequence[str] = ()) -> None:
+                 plots: Optional[Path], files: Sequence[str] = (),
+                 with_slow: bool = False) -> None:
     """The header, what the host gave each (label, metadata) boot, the
     tables, the ceilings, then the one-screen summary (summary.py) with
     the result @files it came from, then the boots' slow fills
     (hostload.fills_summary); a boot on a busy host is flagged under the
-    header and again at the end, where the last screen shows it."""
+    header and again at the end, where the last screen shows it. The
+    tables, ceilings, summary and plots leave out the samples whose fill
+    was slow (hostload.fit(), marked by mark_slow_fills()), unless
+    @with_slow; a line under the host's says how many."""
     header = compare.header(results.merge_meta([m for _, m in labelled]))
     print(header)
     host, busy = hostload.report(labelled)
     print("\n".join(host))
+    left_out = "" if with_slow else hostload.left_out_line(records)
+    if left_out:
+        print(left_out)
+        records = hostload.fit(records)
     print()
     print(report.tables(records))
     text = ceilings.report(records)
@@ -361,6 +376,8 @@ def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Recor
     fills = hostload.fills_summary(labelled)
     if fills:
         print(fills)
+    if left_out:
+        print(left_out)
     if busy:
         print(hostload.flag(busy))
     if plots:
@@ -384,6 +401,7 @@ def _load(files: Sequence[str], allow_busy: bool
     records: List[Record] = []
     for f in files:
         m, recs = results.load(Path(f))
+        hostload.mark_slow_fills(recs)  # each file is one boot
         labelled.append((Path(f).name, m))
         records += recs
     if not records:
@@ -399,12 +417,21 @@ def compare_main(args: argparse.Namespace) -> int:
     labelled, records = _load(args.files, args.allow_busy_host)
     if args.against:
         _, second = _load(args.against, args.allow_busy_host)
+        notes = []
+        if not args.with_slow_fills:
+            notes = [f"run {i}: {line}" for i, line in
+                     enumerate((hostload.left_out_line(records),
+                                hostload.left_out_line(second)), 1) if line]
+            records, second = hostload.fit(records), hostload.fit(second)
         text, _, rows = agree.table(records, second)
         if not rows:
             raise ZsdError("compare --against: the two runs share no munmap point and mode")
         print(text, end="")
+        for line in notes:
+            print(line)
         return 0
-    print_report(labelled, records, Path(args.plots) if args.plots else None, args.files)
+    print_report(labelled, records, Path(args.plots) if args.plots else None, args.files,
+                 args.with_slow_fills)
     return 0
 
 
@@ -422,5 +449,6 @@ def main(args: argparse.Namespace) -> int:
         meta, recs = run.run(boot)
         labelled.append((boot.tag, meta))
         records += recs
-    print_report(labelled, records, outdir, [str(p) for p in run.saved])
+    print_report(labelled, records, outdir, [str(p) for p in run.saved],
+                 args.with_slow_fills)
     return 0

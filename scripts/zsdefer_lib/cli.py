@@ -211,6 +211,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-busy-host", action="store_true",
                    help="compare boots during which the rest of the host used more CPU "
                         "than the bound (hostload.py) all the same")
+    from . import bench
+    bench.add_slow_fills_arg(p)
     p.set_defaults(func=cmd_compare)
     return ap
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
+from . import workloads
+
 # The bound on `others`, the worst PEAK_WINDOW_S window's share of the
 # host's CPU capacity used by anything but the boot's QEMU, in %.
 # How it was chosen (2026-11-30, this 2-core host, passively watching
@@ -95,6 +97,59 @@ def slow_fills(fills: Dict[object, List[float]]) -> Tuple[int, int]:
         slow += sum(t > SLOW_FILL * median for t in times)
         total += len(times)
     return slow, total
+
+
+# A record's mark (mark_slow_fills()): 1 where its fill was slow.
+SLOW_KEY = "slow_fill"
+# The fields of a point whose fills are compared with each other
+FILL_POINT = workloads.MUNMAP.point + ("kill",)
+
+
+def mark_slow_fills(recs: List[Dict[str, object]],
+                    point: Tuple[str, ...] = FILL_POINT) -> Tuple[int, int]:
+    """Mark @recs, the records of one boot, by their fill: r[SLOW_KEY] = 1
+    where fill_ms is above SLOW_FILL times the median fill of the records
+    with the same values of the @point fields, 0 otherwise; records
+    without fill_ms get no mark. Returns (slow, all) as slow_fills(). A
+    mark is recomputed from the fills, never trusted from a file."""
+    fills: Dict[object, List[float]] = {}
+    for r in recs:
+        r.pop(SLOW_KEY, None)
+        if "fill_ms" in r:
+            fills.setdefault(tuple(r.get(f) for f in point), []).append(
+                float(r["fill_ms"]))  # type: ignore[arg-type]
+    medians = {k: statistics.median(v) for k, v in fills.items()}
+    for r in recs:
+        if "fill_ms" in r:
+            median = medians[tuple(r.get(f) for f in point)]
+            r[SLOW_KEY] = int(float(r["fill_ms"]) > SLOW_FILL * median)  # type: ignore[arg-type]
+    return slow_fills(fills)
+
+
+def fit(recs: List[Dict[str, object]]) -> List[Dict[str, object]]:
+    """@recs without the ones mark_slow_fills() marked slow: the samples a
+    comparison uses. Why leave them out (2026-12-04, results/issue14-tests/):
+    in results/gki-config/bench-ceilings-2/ one round's fills at
+    incompressible data ran 1.32x-1.55x their median, and so did its
+    munmaps (sync 146 ms against 89-91 in the other four rounds): Welch's
+    test on five samples then found llist's 1.34x and pcpu's 1.23x not
+    significant, where run 1 found 1.52x and 1.51x significant at p <
+    0.001. Left out, the two runs agreed on 11 of 12 rows against 9. A
+    slow fill is the same work in every column, so leaving it out takes
+    no mode's samples more than another's but by chance."""
+    return [r for r in recs if not r.get(SLOW_KEY)]
+
+
+def left_out_line(recs: List[Dict[str, object]], hint: bool = True) -> str:
+    """'left out of the comparisons: 7 of 450 samples whose fill was slow
+    (>1.25x their point's median in their boot; --with-slow-fills keeps
+    them)', without the option's words unless @hint; '' when none was."""
+    slow = sum(1 for r in recs if r.get(SLOW_KEY))
+    if not slow:
+        return ""
+    return (f"left out of the comparisons: {slow} of {len(recs)} samples whose fill was "
+            f"slow (>{SLOW_FILL:g}x their point's median in their boot"
+            + ("; --with-slow-fills keeps them)" if hint else ")"))
 
 
 def fills_text(meta: Dict[str, str]) -> str:

@@ -216,6 +216,92 @@ class SlowFillsTest(unittest.TestCase):
         self.assertEqual(hostload.fills_summary([("old", {})]), "")
 
 
+def fill_rec(mode: str, munmap: float, fill: float, rnd: int = 3600, rnd_round: int = 1
+             ) -> Dict[str, object]:
+    return {"workload": "munmap", "swap": "zram", "procs": 1, "size_mb": 256,
+            "random_bytes": rnd, "kill": 0, "mode": mode, "munmap_ms": munmap,
+            "release_ms": munmap + 2, "cpu_ms": munmap, "fill_ms": fill,
+            "round": rnd_round, "armed": 1, "boot": 1}
+
+
+def slow_run(shift: float) -> List[Dict[str, object]]:
+    """Five rounds of sync (~90 ms) and llist (~65 ms) at one point; round
+    5's fills are slow (2400 against ~1780 ms) and so are its munmaps, as
+    in results/gki-config/bench-ceilings-2/; @shift moves llist's times."""
+    recs = []
+    for i, (s, m, f) in enumerate(((89.4, 67.5, 1690.0), (90.5, 68.3, 1795.0),
+                                   (88.6, 61.7, 1745.0), (90.9, 65.1, 1780.0),
+                                   (146.2, 94.5, 2400.0)), 1):
+        recs += [fill_rec("sync", s, f, rnd_round=i), fill_rec("llist", m + shift, f + 5, rnd_round=i)]
+    return recs
+
+
+class MarkSlowFillsTest(unittest.TestCase):
+    """Samples whose fill was slow are marked per boot and point, and left
+    out of the comparisons unless asked for (bench/compare
+    --with-slow-fills)."""
+
+    def test_marks_against_each_points_median(self) -> None:
+        recs = [fill_rec("sync", 90.0, f) for f in (1700.0, 1800.0, 2300.0)] + \
+               [fill_rec("sync", 60.0, f, rnd=256) for f in (1400.0, 1450.0, 1800.0)] + \
+               [dict(fill_rec("sync", 60.0, 0.0), slow_fill=1)]  # no fill_ms: no mark
+        del recs[-1]["fill_ms"]
+        # 2300 > 1.25 x 1800 (2250); 1800 <= 1.25 x 1450 (1812.5)
+        self.assertEqual(hostload.mark_slow_fills(recs), (1, 6))
+        self.assertEqual([r.get(hostload.SLOW_KEY) for r in recs], [0, 0, 1, 0, 0, 0, None])
+        self.assertEqual(hostload.fit(recs), recs[:2] + recs[3:])
+        # a mark read from a file is recomputed, not trusted
+        stale = [dict(fill_rec("sync", 90.0, 1700.0), slow_fill=1)]
+        hostload.mark_slow_fills(stale)
+        self.assertEqual(stale[0][hostload.SLOW_KEY], 0)
+
+    def test_left_out_line(self) -> None:
+        recs = slow_run(0.0)
+        hostload.mark_slow_fills(recs)
+        self.assertEqual(hostload.left_out_line(recs),
+                         "left out of the comparisons: 2 of 10 samples whose fill was slow "
+                         "(>1.25x their point's median in their boot; --with-slow-fills "
+                         "keeps them)")
+        self.assertTrue(hostload.left_out_line(recs, hint=False).endswith("in their boot)"))
+        self.assertEqual(hostload.left_out_line(hostload.fit(recs)), "")
+
+    def save_run(self, name: str, recs: List[Dict[str, object]]) -> str:
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        path = Path(tmp.name) / name
+        path.write_text(json.dumps({"meta": {"kernel": "6.12.117", "variant": "default",
+                                             **QUIET.meta()}, "results": recs}))
+        return str(path)
+
+    def test_compare_against_leaves_them_out(self) -> None:
+        # run 2 is run 1 less 15 ms for llist: both find llist faster once
+        # round 5 is left out; with it, run 1's slow round hides it
+        a = self.save_run("a.json", slow_run(0.0))
+        b = self.save_run("b.json", slow_run(-15.0))
+        for flags, agree in (([], "1 of 1 rows agree"), (["--with-slow-fills"], "0 of 1")):
+            out = io.StringIO()
+            args = cli.parser().parse_args(["compare", a, "--against", b] + flags)
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(bench.compare_main(args), 0)
+            self.assertIn(agree, out.getvalue())
+            self.assertEqual("run 1: left out of the comparisons: 2 of 10" in out.getvalue(),
+                             not flags)
+
+    def test_report_leaves_them_out(self) -> None:
+        recs = slow_run(0.0)
+        hostload.mark_slow_fills(recs)
+        for keep, n in ((False, "4"), (True, "5")):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                bench.print_report([("default-zram-b1", {"variant": "default"})], list(recs),
+                                   None, with_slow=keep)
+            text = out.getvalue()
+            # the mmtests table's sample count is not printed: its Max is
+            self.assertEqual("146.2" in text, keep)
+            self.assertEqual(text.count("left out of the comparisons: 2 of 10"),
+                             0 if keep else 2, n)
+
+
 REC = {"workload": "munmap", "swap": "zram", "procs": 1, "size_mb": 8, "random_bytes": 256,
        "kill": 0, "munmap_ms": 10.0, "release_ms": 11.0, "cpu_ms": 12.0, "mode": "sync",
        "round": 1, "armed": 0, "boot": 1}
