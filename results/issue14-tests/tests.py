@@ -10,7 +10,7 @@ rows the two runs agree on:
   mw        Mann-Whitney U
   paired    one-sample t-test of log(base/mode) per (boot, round)
   welchfit  Welch's t-test without the samples whose fill was slow
-            (hostload.fit(): what bench and compare do since 2026-12-04)
+            (hostload.fit(): what bench and compare --drop-slow-fills do)
 and, for Welch, each disagreeing row's p in both runs.
 Usage (from results/): /usr/bin/python3 issue14-tests/tests.py A:B ...
 """

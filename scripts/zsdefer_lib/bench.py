@@ -123,11 +123,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_slow_fills_arg(p: argparse.ArgumentParser) -> None:
-    """--with-slow-fills, for bench and compare."""
-    p.add_argument("--with-slow-fills", action="store_true",
-                   help=f"compare the samples whose fill took more than "
-                        f"{hostload.SLOW_FILL:g}x their point's median in their boot as well "
-                        "(left out by default: the host ran QEMU slowly then, see hostload.py)")
+    """--drop-slow-fills, for bench and compare."""
+    p.add_argument("--drop-slow-fills", action="store_true",
+                   help=f"leave out of the comparisons the samples whose fill took more than "
+                        f"{hostload.SLOW_FILL:g}x their point's median in their boot (the "
+                        "emulator ran slowly then, see hostload.py): does a conclusion rest "
+                        "on them?")
 
 
 @dataclass(frozen=True)
@@ -340,20 +341,20 @@ def target_meta(arch: str, pages: str) -> Dict[str, str]:
 
 def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Record],
                  plots: Optional[Path], files: Sequence[str] = (),
-                 with_slow: bool = False) -> None:
+                 drop_slow: bool = False) -> None:
     """The header, what the host gave each (label, metadata) boot, the
     tables, the ceilings, then the one-screen summary (summary.py) with
     the result @files it came from, then the boots' slow fills
     (hostload.fills_summary); a boot on a busy host is flagged under the
-    header and again at the end, where the last screen shows it. The
-    tables, ceilings, summary and plots leave out the samples whose fill
-    was slow (hostload.fit(), marked by mark_slow_fills()), unless
-    @with_slow; a line under the host's says how many."""
+    header and again at the end, where the last screen shows it. With
+    @drop_slow the tables, ceilings, summary and plots leave out the
+    samples whose fill was slow (hostload.fit(), marked by
+    mark_slow_fills()); a line under the host's says how many."""
     header = compare.header(results.merge_meta([m for _, m in labelled]))
     print(header)
     host, busy = hostload.report(labelled)
     print("\n".join(host))
-    left_out = "" if with_slow else hostload.left_out_line(records)
+    left_out = hostload.left_out_line(records) if drop_slow else ""
     if left_out:
         print(left_out)
         records = hostload.fit(records)
@@ -418,7 +419,7 @@ def compare_main(args: argparse.Namespace) -> int:
     if args.against:
         _, second = _load(args.against, args.allow_busy_host)
         notes = []
-        if not args.with_slow_fills:
+        if args.drop_slow_fills:
             notes = [f"run {i}: {line}" for i, line in
                      enumerate((hostload.left_out_line(records),
                                 hostload.left_out_line(second)), 1) if line]
@@ -431,7 +432,7 @@ def compare_main(args: argparse.Namespace) -> int:
             print(line)
         return 0
     print_report(labelled, records, Path(args.plots) if args.plots else None, args.files,
-                 args.with_slow_fills)
+                 args.drop_slow_fills)
     return 0
 
 
@@ -450,5 +451,5 @@ def main(args: argparse.Namespace) -> int:
         labelled.append((boot.tag, meta))
         records += recs
     print_report(labelled, records, outdir, [str(p) for p in run.saved],
-                 args.with_slow_fills)
+                 args.drop_slow_fills)
     return 0

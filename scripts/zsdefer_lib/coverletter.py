@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import compare, hostload, parts, profile, report, results, series, workloads
+from . import compare, parts, profile, report, results, series, workloads
 from . import summary as one_screen
 from .errors import ZsdError
 from .paths import results_root
@@ -177,13 +177,10 @@ def render(desc: series.Description, plan: series.Plan, inputs: Inputs
     meta: Dict[str, str] = {}
     for f in inputs.files:
         m, recs = results.load(f)
-        hostload.mark_slow_fills(recs)  # each file is one boot
         meta = meta or m
         records += recs
     if not records:
         raise ZsdError("no measurements in " + ", ".join(map(str, inputs.files)))
-    left_out = hostload.left_out_line(records, hint=False)
-    records = hostload.fit(records)  # as the bench report, by default
     first = one_screen.summary(records)  # with the probe boots' ceilings
     split = parts.table(records)  # needs the probe and lockfix boots too
     records = headline(records)
@@ -196,8 +193,6 @@ def render(desc: series.Description, plan: series.Plan, inputs: Inputs
         out += [first, ""]
     out += _section("Method")
     out += method(meta, records)
-    if left_out:
-        out += _para(left_out[0].upper() + left_out[1:] + ".")
     out += _section("munmap() latency")
     out += [compare.header(meta), ""]
     only = dataclasses.replace(workloads.MUNMAP, metrics=(munmap,))

@@ -127,29 +127,30 @@ def mark_slow_fills(recs: List[Dict[str, object]],
 
 
 def fit(recs: List[Dict[str, object]]) -> List[Dict[str, object]]:
-    """@recs without the ones mark_slow_fills() marked slow: the samples a
-    comparison uses. Why leave them out (2026-12-04, results/issue14-tests/):
-    in results/gki-config/bench-ceilings-2/ one round's fills at
-    incompressible data ran 1.32x-1.55x their median, and so did its
-    munmaps (sync 146 ms against 89-91 in the other four rounds): Welch's
-    test on five samples then found llist's 1.34x and pcpu's 1.23x not
-    significant, where run 1 found 1.52x and 1.51x significant at p <
-    0.001. Left out, the two runs agreed on 11 of 12 rows against 9. A
-    slow fill is the same work in every column, so leaving it out takes
-    no mode's samples more than another's but by chance."""
+    """@recs without the ones mark_slow_fills() marked slow: what bench and
+    compare --drop-slow-fills compare, to see whether a conclusion rests
+    on the samples of a slow phase. Not the default: in
+    results/gki-config/bench-ceilings-2/ one round's slow fills came with
+    slow munmaps (sync 146 ms against 89-91 ms) that made Welch's test call
+    llist's 1.34x not significant, and leaving them out made the two runs
+    there agree on 11 of 12 rows against 9; but on the next two runs, not
+    looked at when the rule was set (results/make-bench-20261204a/, -b/),
+    it made them agree less: results/issue14-tests/. A slow fill is the
+    same work in every column, so leaving it out takes no mode's samples
+    more than another's but by chance."""
     return [r for r in recs if not r.get(SLOW_KEY)]
 
 
-def left_out_line(recs: List[Dict[str, object]], hint: bool = True) -> str:
-    """'left out of the comparisons: 7 of 450 samples whose fill was slow
-    (>1.25x their point's median in their boot; --with-slow-fills keeps
-    them)', without the option's words unless @hint; '' when none was."""
+def left_out_line(recs: List[Dict[str, object]]) -> str:
+    """'left out of the comparisons (--drop-slow-fills): 7 of 450 samples
+    whose fill was slow (>1.25x their point's median in their boot)'; ''
+    when none was."""
     slow = sum(1 for r in recs if r.get(SLOW_KEY))
     if not slow:
         return ""
-    return (f"left out of the comparisons: {slow} of {len(recs)} samples whose fill was "
-            f"slow (>{SLOW_FILL:g}x their point's median in their boot"
-            + ("; --with-slow-fills keeps them)" if hint else ")"))
+    return (f"left out of the comparisons (--drop-slow-fills): {slow} of {len(recs)} "
+            f"samples whose fill was slow (>{SLOW_FILL:g}x their point's median in their "
+            "boot)")
 
 
 def fills_text(meta: Dict[str, str]) -> str:

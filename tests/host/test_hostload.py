@@ -238,8 +238,8 @@ def slow_run(shift: float) -> List[Dict[str, object]]:
 
 class MarkSlowFillsTest(unittest.TestCase):
     """Samples whose fill was slow are marked per boot and point, and left
-    out of the comparisons unless asked for (bench/compare
-    --with-slow-fills)."""
+    out of the comparisons when asked for (bench/compare
+    --drop-slow-fills)."""
 
     def test_marks_against_each_points_median(self) -> None:
         recs = [fill_rec("sync", 90.0, f) for f in (1700.0, 1800.0, 2300.0)] + \
@@ -259,10 +259,8 @@ class MarkSlowFillsTest(unittest.TestCase):
         recs = slow_run(0.0)
         hostload.mark_slow_fills(recs)
         self.assertEqual(hostload.left_out_line(recs),
-                         "left out of the comparisons: 2 of 10 samples whose fill was slow "
-                         "(>1.25x their point's median in their boot; --with-slow-fills "
-                         "keeps them)")
-        self.assertTrue(hostload.left_out_line(recs, hint=False).endswith("in their boot)"))
+                         "left out of the comparisons (--drop-slow-fills): 2 of 10 samples "
+                         "whose fill was slow (>1.25x their point's median in their boot)")
         self.assertEqual(hostload.left_out_line(hostload.fit(recs)), "")
 
     def save_run(self, name: str, recs: List[Dict[str, object]]) -> str:
@@ -275,17 +273,18 @@ class MarkSlowFillsTest(unittest.TestCase):
 
     def test_compare_against_leaves_them_out(self) -> None:
         # run 2 is run 1 less 15 ms for llist: both find llist faster once
-        # round 5 is left out; with it, run 1's slow round hides it
+        # round 5 is left out; with it (the default), run 1's slow round
+        # hides it
         a = self.save_run("a.json", slow_run(0.0))
         b = self.save_run("b.json", slow_run(-15.0))
-        for flags, agree in (([], "1 of 1 rows agree"), (["--with-slow-fills"], "0 of 1")):
+        for flags, agree in ((["--drop-slow-fills"], "1 of 1 rows agree"), ([], "0 of 1")):
             out = io.StringIO()
             args = cli.parser().parse_args(["compare", a, "--against", b] + flags)
             with contextlib.redirect_stdout(out):
                 self.assertEqual(bench.compare_main(args), 0)
             self.assertIn(agree, out.getvalue())
-            self.assertEqual("run 1: left out of the comparisons: 2 of 10" in out.getvalue(),
-                             not flags)
+            self.assertEqual("run 1: left out of the comparisons (--drop-slow-fills): 2 of 10"
+                             in out.getvalue(), bool(flags))
 
     def test_report_leaves_them_out(self) -> None:
         recs = slow_run(0.0)
@@ -294,11 +293,11 @@ class MarkSlowFillsTest(unittest.TestCase):
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
                 bench.print_report([("default-zram-b1", {"variant": "default"})], list(recs),
-                                   None, with_slow=keep)
+                                   None, drop_slow=not keep)
             text = out.getvalue()
             # the mmtests table's sample count is not printed: its Max is
             self.assertEqual("146.2" in text, keep)
-            self.assertEqual(text.count("left out of the comparisons: 2 of 10"),
+            self.assertEqual(text.count("left out of the comparisons (--drop-slow-fills): 2 of 10"),
                              0 if keep else 2, n)
 
 
