@@ -86,6 +86,10 @@ SLOW_FILL = 1.25
 FILLS_KEY = PREFIX + "slow_fills"  # metadata: "slow/all"
 
 
+def _slow(fill: float, median: float) -> bool:
+    return fill > SLOW_FILL * median
+
+
 def slow_fills(fills: Dict[object, List[float]]) -> Tuple[int, int]:
     """(slow, all) of the fill times in @fills, {data point: [ms, ...]}
     of one boot: a fill is slow above SLOW_FILL times its point's median."""
@@ -94,7 +98,7 @@ def slow_fills(fills: Dict[object, List[float]]) -> Tuple[int, int]:
         if not times:
             continue
         median = statistics.median(times)
-        slow += sum(t > SLOW_FILL * median for t in times)
+        slow += sum(_slow(t, median) for t in times)
         total += len(times)
     return slow, total
 
@@ -112,18 +116,18 @@ def mark_slow_fills(recs: List[Dict[str, object]],
     with the same values of the @point fields, 0 otherwise; records
     without fill_ms get no mark. Returns (slow, all) as slow_fills(). A
     mark is recomputed from the fills, never trusted from a file."""
+    marked = [r for r in recs if "fill_ms" in r]
     fills: Dict[object, List[float]] = {}
     for r in recs:
         r.pop(SLOW_KEY, None)
-        if "fill_ms" in r:
-            fills.setdefault(tuple(r.get(f) for f in point), []).append(
-                float(r["fill_ms"]))  # type: ignore[arg-type]
+    for r in marked:
+        fills.setdefault(tuple(r.get(f) for f in point), []).append(
+            float(r["fill_ms"]))  # type: ignore[arg-type]
     medians = {k: statistics.median(v) for k, v in fills.items()}
-    for r in recs:
-        if "fill_ms" in r:
-            median = medians[tuple(r.get(f) for f in point)]
-            r[SLOW_KEY] = int(float(r["fill_ms"]) > SLOW_FILL * median)  # type: ignore[arg-type]
-    return slow_fills(fills)
+    for r in marked:
+        r[SLOW_KEY] = int(_slow(float(r["fill_ms"]),  # type: ignore[arg-type]
+                                medians[tuple(r.get(f) for f in point)]))
+    return sum(int(r[SLOW_KEY]) for r in marked), len(marked)  # type: ignore[call-overload]
 
 
 def fit(recs: List[Dict[str, object]]) -> List[Dict[str, object]]:
