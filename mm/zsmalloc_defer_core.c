@@ -345,11 +345,13 @@ enum zs_defer_probe_depth {
 	ZS_PROBE_ZS_FREE,	/* zs_free() returns at once */
 	ZS_PROBE_NOTIFY,	/* zram's slot free notify returns at once */
 	/*
-	 * Not a ceiling but a split of one: the list modes push and wake
-	 * their workers as usual, which then park their batches. llist or
-	 * pcpu timed on it, against teardown, is what the push and the
-	 * wakeups cost the freeing CPU; against the mode itself, what the
-	 * teardown running on another CPU costs it.
+	 * Not a ceiling but a split of one: every mode pushes and wakes its
+	 * workers as usual, which then park what they take: the list modes
+	 * their batches of zspages, the buffer modes each entry of a buffer
+	 * (zs_hbuf_park()). A mode timed on it, against its ceiling
+	 * (teardown, zs_free, notify), is what the push and the wakeups cost
+	 * the freeing CPU; against the mode itself, what the deferred work
+	 * running on another CPU costs it.
 	 */
 	ZS_PROBE_WORKER,
 };
@@ -390,7 +392,8 @@ static DEFINE_MUTEX(zs_defer_probe_lock);
 /*
  * One skipped free: @owner is the zspage (teardown, worker), the pool
  * (zs_free: @val is the handle) or the user's struct zs_free_cb (notify:
- * @val is its value)
+ * @val is its value); at worker, also a buffer entry as the buffer holds
+ * it (zs_hbuf_unpark())
  */
 struct zs_defer_parked {
 	void *owner;
@@ -1014,6 +1017,15 @@ static unsigned long zs_defer_drain_mode(const struct zs_defer_ops *ops,
 }
 
 #ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
+#ifdef CONFIG_ZSMALLOC_DEFER_BUFFERS
+static bool zs_hbuf_unpark(void *owner, unsigned long val);
+#else
+static inline bool zs_hbuf_unpark(void *owner, unsigned long val)
+{
+	return false;
+}
+#endif
+
 /*
  * Free what @ent parked at @depth, as the skipped work would have; a
  * zspage's descriptor goes to @bulk
@@ -1026,8 +1038,12 @@ static void zs_defer_unpark(enum zs_defer_probe_depth depth,
 	struct zs_free_cb *cb;
 
 	switch (depth) {
-	case ZS_PROBE_TEARDOWN:
 	case ZS_PROBE_WORKER:
+		/* A buffer mode's drain parked a buffer entry */
+		if (zs_hbuf_unpark(ent->owner, ent->val))
+			break;
+		fallthrough;
+	case ZS_PROBE_TEARDOWN:
 		/* Off every list, objects uncounted: as a deferred zspage */
 		zspage = ent->owner;
 		zs_defer_free_zspage(zspage->pool,

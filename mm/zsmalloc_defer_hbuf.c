@@ -773,6 +773,51 @@ static bool free_handle_hbuf(struct zs_pool *pool, unsigned long handle)
 }
 #endif
 
+#ifdef CONFIG_ZSMALLOC_DEFER_CEILING_PROBE
+/*
+ * zsmalloc.ceiling_probe=worker: a drain parks the @nr entries of @ent as
+ * they are (a pool and a handle, or a user's tagged callback and value)
+ * instead of freeing them. Returns the entries left to free (no room to
+ * park), moved to the front.
+ */
+static unsigned int zs_hbuf_park(struct zs_hbuf_ent *ent, unsigned int nr)
+{
+	unsigned int i, left = 0;
+
+	if (!zs_defer_probing(ZS_PROBE_WORKER))
+		return nr;
+	for (i = 0; i < nr; i++)
+		if (!zs_defer_park(ZS_PROBE_WORKER, (void *)ent[i].owner,
+				   ent[i].val))
+			ent[left++] = ent[i];
+	return left;
+}
+
+/*
+ * Free an entry zs_hbuf_park() parked, as the drain it was taken from
+ * would have (a user's value through its callback, a handle under its
+ * class->lock), from the probe's release: process context, no zsmalloc
+ * lock held; sleeps on page locks. False for what the list modes' workers
+ * park: a zspage, whose value is zero (a handle never is, and a user's
+ * entry carries ZS_HBUF_CB, which no zspage address has).
+ */
+static bool zs_hbuf_unpark(void *owner, unsigned long val)
+{
+	struct zs_hbuf_ent ent = { .owner = (unsigned long)owner, .val = val };
+
+	if (!(ent.owner & ZS_HBUF_CB) && !val)
+		return false;
+	zs_hbuf_free_handles(&ent, zs_hbuf_free_cbs(&ent, 1), ZS_HBUF_WORKER);
+	return true;
+}
+#else
+static inline unsigned int zs_hbuf_park(struct zs_hbuf_ent *ent,
+					unsigned int nr)
+{
+	return nr;
+}
+#endif
+
 /*
  * Free every entry of a closed @buf and return it to the pool. May sleep;
  * from @reclaim, never on a page lock (see ->reclaim).
@@ -790,8 +835,13 @@ static unsigned long zs_hbuf_free_buf(struct zs_hbuf *buf, bool reclaim)
 	zs_defer_read_pending();
 	start = ktime_get_ns();
 
-	/* The users' frees first; the handles left are moved to the front */
-	zs_hbuf_free_handles(buf->ent, zs_hbuf_free_cbs(buf->ent, nr),
+	/*
+	 * The users' frees first; the handles left are moved to the front.
+	 * What a probe parks is counted as drained.
+	 */
+	zs_hbuf_free_handles(buf->ent,
+			     zs_hbuf_free_cbs(buf->ent,
+					      zs_hbuf_park(buf->ent, nr)),
 			     reclaim ? ZS_HBUF_RECLAIM : ZS_HBUF_WORKER);
 
 	ns = ktime_get_ns() - start;

@@ -24,34 +24,39 @@ for m in llist hbuf hbuf-cb sync; do # arm every hook once, as bench does
 	echo $m >/sys/kernel/mm/zsmalloc/free_mode || exit 1
 done
 
-# check_parked DEPTH (TAP): set at run time, DEPTH keeps the memory of the
-# frees it skips, until none gives all of it back
+# check_parked DEPTH [LABEL] (TAP): set at run time, DEPTH keeps the
+# memory of the frees it skips, until none gives all of it back
 check_parked() {
+	t=${2:-$1}
 	base=$(zsd_zram_mem)
 	probe_set "$1"
-	zsd_ok $? "$1: set at run time"
+	zsd_ok $? "$t: set at run time"
 	[ "$(cat $p)" = "$1" ]
-	zsd_ok $? "$1: reads back ($(cat $p))"
+	zsd_ok $? "$t: reads back ($(cat $p))"
 	line=$(munmap -b zram -p 1 -s "$mb" -r 3600 -R)
-	zsd_ok $? "$1: munmap of $mb MB of huge objects ($line)"
-	# worker: llist's workers have taken every zspage
+	zsd_ok $? "$t: munmap of $mb MB of huge objects ($line)"
+	# worker: the mode's workers have taken every zspage or buffer
 	zsd_wait_idle
-	zsd_ok $? "$1: nothing pending ($(cat /sys/kernel/mm/zsmalloc/pending))"
+	zsd_ok $? "$t: nothing pending ($(cat /sys/kernel/mm/zsmalloc/pending))"
 	parked=$(zsd_zram_mem)
 	# Every object of the fill was a page: all of it stays allocated
 	[ $((parked - base)) -ge $((bytes * 3 / 4)) ]
-	zsd_ok $? "$1: the skipped frees hold their memory ($base -> $parked bytes)"
+	zsd_ok $? "$t: the skipped frees hold their memory ($base -> $parked bytes)"
 	probe_set none
-	zsd_ok $? "$1: none written"
-	zsd_check_back "$base" "$(zsd_zram_mem)" "$1: released: zram memory"
+	zsd_ok $? "$t: none written"
+	zsd_check_back "$base" "$(zsd_zram_mem)" "$t: released: zram memory"
 }
 
 for d in teardown zs_free notify; do
 	check_parked "$d"
 done
-# worker (not a ceiling): llist pushes and its workers park what they take
-echo llist >/sys/kernel/mm/zsmalloc/free_mode || exit 1
-check_parked worker
+# worker (not a ceiling): the mode pushes and its workers park what they
+# take: llist its zspages, hbuf its handles, hbuf-cb zram's slots (given
+# back through zram's callback)
+for m in llist hbuf hbuf-cb; do
+	echo $m >/sys/kernel/mm/zsmalloc/free_mode || exit 1
+	check_parked worker "worker in $m"
+done
 echo sync >/sys/kernel/mm/zsmalloc/free_mode || exit 1
 
 # Without a probe a free is done at once (sync): nothing is held
@@ -69,7 +74,11 @@ done
 echo none >$p
 
 size=$(cat /sys/block/zram0/disksize)
-for d in teardown zs_free notify; do
+# worker in hbuf-cb: what is parked holds zram's callback and slots
+for d in teardown zs_free notify worker; do
+	m=sync
+	[ "$d" != worker ] || m=hbuf-cb
+	echo $m >/sys/kernel/mm/zsmalloc/free_mode || exit 1
 	echo "$d" >$p || exit 1
 	munmap -b zram -p 1 -s "$mb" -r 3600 -R >/dev/null
 	swapoff /dev/zram0 && echo 1 >/sys/block/zram0/reset
@@ -81,6 +90,7 @@ for d in teardown zs_free notify; do
 	probe_set "$d" && probe_set none
 	zsd_ok $? "$d: probing again and stopping finds nothing stale"
 done
+echo sync >/sys/kernel/mm/zsmalloc/free_mode || exit 1
 
 echo "1..$zsd_n"
 exit $((zsd_fail > 0))
