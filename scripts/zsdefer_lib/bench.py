@@ -428,6 +428,7 @@ def compare_main(args: argparse.Namespace) -> int:
         if not rows:
             raise ZsdError("compare --against: the two runs share no munmap point and mode")
         print(text, end="")
+        print(agree.expected(records, second), end="")
         for line in notes:
             print(line)
         return 0

@@ -76,6 +76,25 @@ def t_crit(df: float, alpha: float = 0.05) -> float:
     return (lo + hi) / 2.0
 
 
+def t_sf(x: float, df: float) -> float:
+    """P(T > x) for Student's t with df degrees of freedom (the incomplete
+    beta welch_p() uses: the two-sided tail is I_{df/(df+x^2)}(df/2, 1/2));
+    the normal distribution's for infinite df."""
+    if math.isinf(df):
+        return 1.0 - statistics.NormalDist().cdf(x)
+    tail = betainc(df / 2.0, 0.5, df / (df + x * x)) / 2.0
+    return tail if x >= 0.0 else 1.0 - tail
+
+
+def welch_df(vx: float, nx: int, vy: float, ny: int) -> float:
+    """Welch-Satterthwaite degrees of freedom for sample variances vx, vy of
+    nx, ny samples (both at least 2; inf when both variances are 0)."""
+    a, b = vx / nx, vy / ny
+    if a + b == 0.0:
+        return math.inf
+    return (a + b) ** 2 / (a ** 2 / (nx - 1) + b ** 2 / (ny - 1))
+
+
 def welch_ci(xs: Sequence[float], ys: Sequence[float],
              alpha: float = 0.05) -> Tuple[float, float]:
     """Confidence interval of mean(ys) - mean(xs) (Welch); (-inf, inf) when

@@ -1,6 +1,5 @@
-import unittest
-
 import math
+import unittest
 
 from zsdefer_lib import compare, report, results, stats, workloads
 
@@ -15,6 +14,17 @@ class StatsTest(unittest.TestCase):
         # t = 9, df = 8: p is about 1.85e-5
         self.assertAlmostEqual(stats.welch_p([10, 11, 12, 13, 14], same), 1.853e-5, places=7)
         self.assertEqual(stats.welch_p([1.0], [2.0]), 1.0)
+
+    def test_t_sf_and_welch_df_known_values(self) -> None:
+        self.assertAlmostEqual(stats.t_sf(0.0, 7), 0.5)
+        self.assertAlmostEqual(stats.t_sf(2.2281, 10), 0.025, places=4)
+        self.assertAlmostEqual(stats.t_sf(-2.2281, 10), 0.975, places=4)
+        self.assertAlmostEqual(stats.t_sf(1.96, math.inf), 0.025, places=4)
+        # equal variances and sizes: 2 (n - 1)
+        self.assertAlmostEqual(stats.welch_df(4.0, 5, 4.0, 5), 8.0)
+        # (1/5 + 4/10)^2 / ((1/5)^2 / 4 + (4/10)^2 / 9) = 0.36 / 0.027778
+        self.assertAlmostEqual(stats.welch_df(1.0, 5, 4.0, 10), 12.96, places=2)
+        self.assertTrue(math.isinf(stats.welch_df(0.0, 3, 0.0, 3)))
 
     def test_t_crit_known_values(self) -> None:
         self.assertAlmostEqual(stats.t_crit(10), 2.2281, places=4)
