@@ -61,9 +61,9 @@ def _odds(d: float, vb: float, nb: int, vm: float, nm: int) -> Tuple[float, floa
     se = math.sqrt(vb / nb + vm / nm)
     if se == 0.0:
         return (1.0, 0.0) if d > 0 else (0.0, 1.0) if d < 0 else (0.0, 0.0)
+    # finite: se > 0
     df = stats.welch_df(vb, nb, vm, nm)
-    tc = stats.t_crit(df, compare.ALPHA) if not math.isinf(df) else \
-        statistics.NormalDist().inv_cdf(1.0 - compare.ALPHA / 2.0)
+    tc = stats.t_crit(df, compare.ALPHA)
     shift = d / se
     return stats.t_sf(tc - shift, df), stats.t_sf(tc + shift, df)
 
@@ -91,9 +91,9 @@ def rounds_for(first: Tuple[Sequence[float], Sequence[float]],
                second: Tuple[Sequence[float], Sequence[float]],
                target: float = TARGET) -> float:
     """The smallest multiple of the runs' samples at which agree_odds()
-    reaches @target (0.1 steps, then bisection), inf beyond MAX_SCALE: a
-    row with no effect never gets there for a target above about
-    (1 - ALPHA)^2."""
+    reaches @target (doubling, then bisection to within 0.1), inf beyond
+    MAX_SCALE: a row with no effect never gets there for a target above
+    about (1 - ALPHA)^2."""
     if agree_odds(first, second) >= target:
         return 1.0
     lo, hi = 1.0, 2.0

@@ -59,7 +59,7 @@ def welch_p(xs: Sequence[float], ys: Sequence[float]) -> float:
     if vx + vy == 0.0:
         return 0.0 if statistics.fmean(xs) != statistics.fmean(ys) else 1.0
     t = (statistics.fmean(xs) - statistics.fmean(ys)) / math.sqrt(vx + vy)
-    df = (vx + vy) ** 2 / (vx ** 2 / (len(xs) - 1) + vy ** 2 / (len(ys) - 1))
+    df = welch_df(statistics.variance(xs), len(xs), statistics.variance(ys), len(ys))
     return betainc(df / 2.0, 0.5, df / (df + t * t))
 
 
@@ -105,6 +105,6 @@ def welch_ci(xs: Sequence[float], ys: Sequence[float],
     d = statistics.fmean(ys) - statistics.fmean(xs)
     if vx + vy == 0.0:
         return (d, d)
-    df = (vx + vy) ** 2 / (vx ** 2 / (len(xs) - 1) + vy ** 2 / (len(ys) - 1))
+    df = welch_df(statistics.variance(xs), len(xs), statistics.variance(ys), len(ys))
     half = t_crit(df, alpha) * math.sqrt(vx + vy)
     return (d - half, d + half)
