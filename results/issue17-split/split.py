@@ -62,6 +62,8 @@ def main(path: str) -> None:
                 for k, c in (("speedup", mode), ("worker", wcol), ("ceiling", ceil)):
                     if (d, rd, c) in s:
                         r[k].append(sync / s[(d, rd, c)]["munmap_ms"])
+            if "speedup" not in r or "ceiling" not in r:
+                continue
             med = {k: statistics.median(v) for k, v in r.items()}
 
             def col(c: str, k: str = "munmap_ms") -> float:

@@ -63,6 +63,12 @@ zsd_check_drained() {
 	zsd_ok $? "$1: idle, deferred $d == drained $r, pending $(cat /sys/kernel/mm/zsmalloc/pending)"
 }
 
+# zsd_field KEY LINE: the value of KEY=VALUE in a benchmark's result line
+# (empty if absent).
+zsd_field() {
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
 # TAP helpers: zsd_ok COND DESC; zsd_fail counts the failures.
 zsd_n=0
 zsd_fail=0

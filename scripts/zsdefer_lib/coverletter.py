@@ -82,7 +82,9 @@ def method(meta: Dict[str, str], records: Records) -> List[str]:
         "counts. Release is the time from that start until zram's mm_stat memory "
         "figure is back at its value before the fill. CPU is the run time "
         "of all CPUs (/proc/schedstat) over the same window, workers "
-        "included: deferring can move work without removing it.")
+        "included, less the benchmark's own (its release poll reads zram's "
+        "figures every 200 us, so it costs more the later a policy releases): "
+        "deferring can move work without removing it.")
     out += _para(
         "All policies run in one boot, switched through "
         f"/sys/kernel/mm/zsmalloc/free_mode, {meta.get('rounds', '?')} rounds "
@@ -208,7 +210,8 @@ def render(desc: series.Description, plan: series.Plan, inputs: Inputs
                  "what a low-memory killer waits for.")
     out += [compare.overview_table(release, _by_point(records, release.key), "sync"), ""]
     out += _section("Total CPU")
-    out += _para("All CPUs over the same window, workers included.")
+    out += _para("All CPUs over the same window, workers included, the benchmark's "
+                 "own release poll left out.")
     out += [compare.overview_table(cpu, _by_point(records, cpu.key), "sync"), ""]
     out += _section("How much each part contributes")
     if split:

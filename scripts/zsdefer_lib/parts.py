@@ -12,9 +12,10 @@ Per munmap data point on zram, one row per part of the free path:
 
 Beside each part, the designs that take it out of munmap: recovered =
 1 - mode / sync (medians; sync of the main kernel in the same boot), and
-its CPU change against sync (all CPUs' time, workers included); on top of
-the lock fixes: 1 - (mode+lockfix) / (sync+lockfix), both in the boot of
-the kernel that has both, i.e. what the design adds to the lock fixes.
+its CPU change against sync (all CPUs' time, workers included, the release
+poll left out); on top of the lock fixes: 1 - (mode+lockfix) /
+(sync+lockfix), both in the boot of the kernel that has both, i.e. what
+the design adds to the lock fixes.
 The locks row gives there the lock fixes on our kernel, 1 - (sync+lockfix)
 / sync (two boots).
 A part recovered in full reads the part's own share; the parts nest

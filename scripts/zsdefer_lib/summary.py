@@ -12,7 +12,8 @@ Columns (medians unless said):
   run measured none: --ceilings, one process, zram only); `!` after a
   share above 100%, with a note under the table (ceilings.BEYOND).
 - release: sync / mode of the time until the swap backend's memory is back.
-- CPU: change of all CPUs' busy time, workers included (+ is more CPU).
+- CPU: change of all CPUs' busy time, workers included, the benchmark's
+  release poll left out (+ is more CPU).
 - at once: the share of the mode's frees it did synchronously (no buffer
   page, pending limit), from the guest's counters.
 - held: the share of the memory the fill added to the swap backend that
@@ -213,8 +214,9 @@ def summary(records: List[Record]) -> str:
                       "speedup and",
                       "  its ceiling both from the probe kernel's boot (95% intervals: the "
                       "ceilings table);",
-                      "  CPU: all CPUs' time, workers included; at once: frees done "
-                      "synchronously;",
+                      "  CPU: all CPUs' time, workers included, the release poll left "
+                      "out; at once: frees",
+                      "  done synchronously;",
                       "  held: the backend's memory still held when munmap() returned, "
                       "% of what the fill added"]
                      + (["  lockfix row: lockfix against unpatched (other boots); +lockfix "

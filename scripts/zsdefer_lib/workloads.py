@@ -33,7 +33,7 @@ class Workload:
 
 _RELEASE = Metric("release", "ms until the swap backend's memory is back",
                   field="release_ms")
-_CPU = Metric("cpu", "ms CPU on all CPUs, workers included", field="cpu_ms")
+_CPU = Metric("cpu", "ms CPU on all CPUs, workers included, release poll left out", field="cpu_ms")
 _POINT = ("swap", "size_mb", "random_bytes", "procs")
 
 MUNMAP = Workload("munmap", (Metric("munmap", "ms, slowest process", field="munmap_ms"),

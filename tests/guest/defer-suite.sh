@@ -291,6 +291,12 @@ for m in $modes; do
 	echo 0 >$Z/pending_hwm
 	r=$(munmap -p 2 -s "$SMB" -r 1024) && k=$(munmap -p 2 -s "$SMB" -r 3600 -k)
 	zsd_ok $? "$m: munmap benchmark: ${r#result } / kill: ${k#result }"
+	# The release poll's CPU is the benchmark's own, reported apart from
+	# cpu_ms: it ran (the poll reads at least once) and fits in the
+	# window it polled, on one CPU.
+	obs=$(zsd_field observer_ms "$r") rel=$(zsd_field release_ms "$r")
+	awk -v o="$obs" -v w="$rel" 'BEGIN { exit !(o > 0 && o <= w) }'
+	zsd_ok $? "$m: munmap's observer_ms $obs ms is apart from cpu_ms, within release_ms $rel ms"
 	hwm=$(cat $Z/pending_hwm)
 	if [ "$m" = sync ]; then [ "$hwm" = 0 ]; else [ "$hwm" -gt 0 ]; fi
 	zsd_ok $? "$m: pending_hwm after the munmap runs: $hwm"

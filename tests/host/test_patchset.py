@@ -70,7 +70,7 @@ class CoverLetterTest(unittest.TestCase):
         _, blurb = coverletter.render(self.desc, plan_of(self.desc), inputs)
         for want in ("Method", "Welch", "rotated", "munmap (ms, slowest process)",
                      "release (ms until the swap backend's memory is back), median",
-                     "cpu (ms CPU on all CPUs, workers included), median",
+                     "cpu (ms CPU on all CPUs, workers included, release poll left out), median",
                      "huge x1", "scripts/zsdefer profile", "Not in this posting yet"):
             self.assertIn(want, blurb)
         self.assertNotIn("hbuf-cb ", blurb.split("Not in this posting")[0])
