@@ -57,10 +57,13 @@
  * drains and, 20 ms after a CPU took a fresh buffer, from
  * zs_hbuf_flush_dwork, so partly filled buffers do not hold memory for
  * long after the frees stop. The flush leaves a buffer that is filling
- * fast (ZS_HBUF_FLUSH_BUSY entries since its last look, 20 ms before) and
- * looks again 20 ms later: it would be full and queued within 9 looks, and
- * taking it costs a page of the pool for a fraction of its entries, a
- * drain of a part-filled buffer and an RCU grace period.
+ * fast (ZS_HBUF_FLUSH_BUSY entries per 20 ms since its last look) and
+ * looks again ZS_HBUF_FLUSH_RECHECK later: at that rate it would be full
+ * and queued within 160 ms, and taking it costs a page of the pool for a
+ * fraction of its entries, a drain of a part-filled buffer and an RCU
+ * grace period. The short recheck takes it soon after the frees stop: a
+ * look 20 ms later would hold its memory back that much longer
+ * (results/issue17-release/).
  *
  * Drain (zs_hbuf_free_buf): users' frees run first, in push order; the
  * handles their zs_free()s free stay in the buffer (hbuf-cb). The
@@ -133,8 +136,12 @@ struct zs_hbuf {
 /* A partly filled buffer is flushed this long after its CPU took it */
 #define ZS_HBUF_FLUSH_DELAY	msecs_to_jiffies(20)
 
-/* ... unless it got this many entries since the flush last looked */
+/*
+ * ... unless it got this many entries per ZS_HBUF_FLUSH_DELAY since the
+ * flush last looked; then the flush looks again this much later
+ */
 #define ZS_HBUF_FLUSH_BUSY	(ZS_HBUF_SLOTS / 8)
+#define ZS_HBUF_FLUSH_RECHECK	msecs_to_jiffies(4)
 
 /* Pages above the reserve go back after the pool did not grow this long */
 #define ZS_HBUF_SHRINK_DELAY	HZ
@@ -554,18 +561,20 @@ static bool zs_hbuf_add(const struct zs_defer_ops *ops, unsigned long owner,
 }
 
 /*
- * Did @cpu fill ZS_HBUF_FLUSH_BUSY entries since the last look? Its
- * deferred count grows only with its own fills (and llist or pcpu frees,
- * which only make a CPU look busy). zs_hbuf_flush_lock held.
+ * Did @cpu fill ZS_HBUF_FLUSH_BUSY entries per ZS_HBUF_FLUSH_DELAY in the
+ * @elapsed jiffies since the last look (at least one entry)? Its deferred
+ * count grows only with its own fills (and llist or pcpu frees, which only
+ * make a CPU look busy). zs_hbuf_flush_lock held.
  */
-static bool zs_hbuf_cpu_busy(int cpu)
+static bool zs_hbuf_cpu_busy(int cpu, unsigned long elapsed)
 {
 	u64 *seen = per_cpu_ptr(&zs_hbuf_flush_seen, cpu);
-	u64 now;
+	u64 now, want;
 	bool busy;
 
+	want = div_u64((u64)ZS_HBUF_FLUSH_BUSY * elapsed, ZS_HBUF_FLUSH_DELAY);
 	now = READ_ONCE(per_cpu(zs_defer_stats, cpu).item[ZS_DEFER_DEFERRED]);
-	busy = now - *seen >= ZS_HBUF_FLUSH_BUSY;
+	busy = now - *seen >= max_t(u64, want, 1);
 	*seen = now;
 	return busy;
 }
@@ -582,6 +591,7 @@ static bool zs_hbuf_close_all(bool idle)
 {
 	const bool drain = !idle;
 	struct zs_hbuf *buf, *tmp;
+	unsigned long elapsed;
 	bool left = false;
 	LIST_HEAD(taken);
 	int cpu;
@@ -590,9 +600,10 @@ static bool zs_hbuf_close_all(bool idle)
 	/* Counts from an older look say nothing about the last 20 ms */
 	if (time_after(jiffies, zs_hbuf_flush_last + 8 * ZS_HBUF_FLUSH_DELAY))
 		idle = false;
+	elapsed = min(jiffies - zs_hbuf_flush_last, 8 * ZS_HBUF_FLUSH_DELAY);
 	zs_hbuf_flush_last = jiffies;
 	for_each_possible_cpu(cpu) {
-		if (zs_hbuf_cpu_busy(cpu) && idle &&
+		if (zs_hbuf_cpu_busy(cpu, elapsed) && idle &&
 		    READ_ONCE(*per_cpu_ptr(&zs_hbuf_cur, cpu))) {
 			left = true;
 			continue;
@@ -930,7 +941,7 @@ static void flush_work_hbuf(struct work_struct *work)
 #endif
 	if (zs_hbuf_close_all(true))
 		queue_delayed_work(zs_defer_wq, &zs_hbuf_flush_dwork,
-				   ZS_HBUF_FLUSH_DELAY);
+				   ZS_HBUF_FLUSH_RECHECK);
 }
 
 /*

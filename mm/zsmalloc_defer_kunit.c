@@ -1381,30 +1381,52 @@ static void zs_defer_test_hbuf_grow(struct kunit *test)
 #endif
 
 #ifdef CONFIG_ZSMALLOC_DEFER_HBUF
-/*
- * The delayed flush leaves the buffer of a CPU that is filling it fast and
- * takes it once the CPU stopped: taking it would cost a pool page and a
- * drain for a part of its entries.
- */
-static void zs_defer_test_hbuf_flush_busy(struct kunit *test)
+/* Free @handles[0..@nr) of @pool on one CPU; returns that CPU */
+static int zs_defer_test_free_here(struct zs_pool *pool, unsigned long *handles,
+				   unsigned int nr)
 {
-	unsigned int i, nr = 2 * ZS_HBUF_FLUSH_BUSY;
-	unsigned long *handles;
-	struct zs_hbuf *buf;
-	struct zs_pool *pool;
+	unsigned int i;
 	int cpu;
 
-	pool = zs_defer_test_hbuf_objs(test, nr, &handles);
-
-	zs_defer_test_settle(test, NULL);
-	/* The delayed flush is held too: only these looks count */
-	WRITE_ONCE(zs_defer_test_hold, true);
-	KUNIT_EXPECT_FALSE(test, zs_hbuf_close_all(true));
 	migrate_disable();
 	cpu = smp_processor_id();
 	for (i = 0; i < nr; i++)
 		zs_defer_test_free(pool, handles[i]);
 	migrate_enable();
+	return cpu;
+}
+
+/* The flush's next look finds @elapsed jiffies since its last one */
+static void zs_defer_test_flush_last(unsigned long elapsed)
+{
+	mutex_lock(&zs_hbuf_flush_lock);
+	zs_hbuf_flush_last = jiffies - elapsed;
+	mutex_unlock(&zs_hbuf_flush_lock);
+}
+
+/*
+ * The delayed flush leaves the buffer of a CPU that is filling it fast and
+ * takes it once the CPU stopped: taking it would cost a pool page and a
+ * drain for a part of its entries. Fast is a rate, ZS_HBUF_FLUSH_BUSY
+ * entries per ZS_HBUF_FLUSH_DELAY since the last look, so that the
+ * recheck a few ms after a look that left a buffer still leaves it while
+ * its CPU frees: half that many entries within a jiffy of the look are
+ * busy, the same number over four flush delays is not.
+ */
+static void zs_defer_test_hbuf_flush_busy(struct kunit *test)
+{
+	unsigned int nr = 2 * ZS_HBUF_FLUSH_BUSY, few = ZS_HBUF_FLUSH_BUSY / 2;
+	unsigned long *handles;
+	struct zs_hbuf *buf;
+	struct zs_pool *pool;
+	int cpu;
+
+	pool = zs_defer_test_hbuf_objs(test, nr + 2 * few, &handles);
+	zs_defer_test_settle(test, NULL);
+	/* The delayed flush is held too: only these looks count */
+	WRITE_ONCE(zs_defer_test_hold, true);
+	KUNIT_EXPECT_FALSE(test, zs_hbuf_close_all(true));
+	cpu = zs_defer_test_free_here(pool, handles, nr);
 	buf = READ_ONCE(per_cpu(zs_hbuf_cur, cpu));
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 
@@ -1415,6 +1437,20 @@ static void zs_defer_test_hbuf_flush_busy(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, zs_hbuf_close_all(true));
 	KUNIT_EXPECT_NULL(test, READ_ONCE(per_cpu(zs_hbuf_cur, cpu)));
 	KUNIT_EXPECT_FALSE(test, list_empty_careful(&zs_hbuf_queue_list));
+
+	/* A few within a jiffy: busy, left on its CPU */
+	cpu = zs_defer_test_free_here(pool, handles + nr, few);
+	buf = READ_ONCE(per_cpu(zs_hbuf_cur, cpu));
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	zs_defer_test_flush_last(0);
+	KUNIT_EXPECT_TRUE(test, zs_hbuf_close_all(true));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(per_cpu(zs_hbuf_cur, cpu)), buf);
+
+	/* As many over four flush delays: idle, taken */
+	cpu = zs_defer_test_free_here(pool, handles + nr + few, few);
+	zs_defer_test_flush_last(4 * ZS_HBUF_FLUSH_DELAY);
+	KUNIT_EXPECT_FALSE(test, zs_hbuf_close_all(true));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(per_cpu(zs_hbuf_cur, cpu)));
 
 	zs_defer_test_release(test);
 	zs_defer_test_settle(test, pool);
