@@ -12,11 +12,11 @@
  * all CPUs spent running tasks meanwhile (/proc/schedstat), worker threads
  * included, less this process's own (observer_ms: the barrier and the
  * release poll, which reads the backend's figures every 200 us and so costs
- * more the later a mode releases); and the memory held, the share of what the fill added to the
- * backend's memory (zram's mem_used_total, zswap's pool_total_size) that it
- * still holds when the slowest munmap() returned (with -k: when every
- * process is reaped): about 0 where frees are synchronous, what deferred
- * frees hold back otherwise.
+ * more the later a mode releases); and the memory held, the share of what
+ * the fill added to the backend's memory (zram's mem_used_total, zswap's
+ * pool_total_size) that it still holds when the slowest munmap() returned
+ * (with -k: when every process is reaped): about 0 where frees are
+ * synchronous, what deferred frees hold back otherwise.
  *
  * -R is for the ceiling probes, which keep what they skip parked until the
  * probe is written again, after the measurement: the memory does not come

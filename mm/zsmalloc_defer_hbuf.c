@@ -561,20 +561,18 @@ static bool zs_hbuf_add(const struct zs_defer_ops *ops, unsigned long owner,
 }
 
 /*
- * Did @cpu fill ZS_HBUF_FLUSH_BUSY entries per ZS_HBUF_FLUSH_DELAY in the
- * @elapsed jiffies since the last look (at least one entry)? Its deferred
- * count grows only with its own fills (and llist or pcpu frees, which only
- * make a CPU look busy). zs_hbuf_flush_lock held.
+ * Did @cpu fill @want entries since the last look? Its deferred count
+ * grows only with its own fills (and llist or pcpu frees, which only make
+ * a CPU look busy). zs_hbuf_flush_lock held.
  */
-static bool zs_hbuf_cpu_busy(int cpu, unsigned long elapsed)
+static bool zs_hbuf_cpu_busy(int cpu, unsigned long want)
 {
 	u64 *seen = per_cpu_ptr(&zs_hbuf_flush_seen, cpu);
-	u64 now, want;
+	u64 now;
 	bool busy;
 
-	want = div_u64((u64)ZS_HBUF_FLUSH_BUSY * elapsed, ZS_HBUF_FLUSH_DELAY);
 	now = READ_ONCE(per_cpu(zs_defer_stats, cpu).item[ZS_DEFER_DEFERRED]);
-	busy = now - *seen >= max_t(u64, want, 1);
+	busy = now - *seen >= want;
 	*seen = now;
 	return busy;
 }
@@ -591,19 +589,23 @@ static bool zs_hbuf_close_all(bool idle)
 {
 	const bool drain = !idle;
 	struct zs_hbuf *buf, *tmp;
-	unsigned long elapsed;
+	unsigned long elapsed, want;
 	bool left = false;
 	LIST_HEAD(taken);
 	int cpu;
 
 	mutex_lock(&zs_hbuf_flush_lock);
 	/* Counts from an older look say nothing about the last 20 ms */
-	if (time_after(jiffies, zs_hbuf_flush_last + 8 * ZS_HBUF_FLUSH_DELAY))
+	elapsed = jiffies - zs_hbuf_flush_last;
+	if (elapsed > 8 * ZS_HBUF_FLUSH_DELAY) {
 		idle = false;
-	elapsed = min(jiffies - zs_hbuf_flush_last, 8 * ZS_HBUF_FLUSH_DELAY);
+		elapsed = 8 * ZS_HBUF_FLUSH_DELAY;
+	}
 	zs_hbuf_flush_last = jiffies;
+	/* Busy: ZS_HBUF_FLUSH_BUSY entries per ZS_HBUF_FLUSH_DELAY, at least 1 */
+	want = max(ZS_HBUF_FLUSH_BUSY * elapsed / ZS_HBUF_FLUSH_DELAY, 1UL);
 	for_each_possible_cpu(cpu) {
-		if (zs_hbuf_cpu_busy(cpu, elapsed) && idle &&
+		if (zs_hbuf_cpu_busy(cpu, want) && idle &&
 		    READ_ONCE(*per_cpu_ptr(&zs_hbuf_cur, cpu))) {
 			left = true;
 			continue;
