@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import (agree, arches, build, ceilings, compare, hostload, image, parts, qemu,
+from . import (agree, arches, build, ceilings, compare, goals, hostload, image, parts, qemu,
                report, results, runner, summary, variants, workloads)
 from .errors import EXIT_BUSY_HOST, EXIT_USAGE, ZsdError
 from .paths import results_root
@@ -367,6 +367,10 @@ def print_report(labelled: List[Tuple[str, Dict[str, str]]], records: List[Recor
     if text:
         print(header)
         print(text)
+        more = goals.goals(summary.figures(records))
+        if more:
+            print()
+            print(more)
         more = parts.table(records)
         if more:
             print()

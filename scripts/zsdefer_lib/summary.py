@@ -30,6 +30,7 @@ follows the summary where the run measured parts.
 
 import math
 import statistics
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import ceilings, compare, report, results, stats, workloads
@@ -182,10 +183,28 @@ def designs(modes: Sequence[str]) -> List[str]:
     return sorted((m for m in out if m not in SKIP), key=report.mode_key)
 
 
-def summary(records: List[Record]) -> str:
-    """The summary of every munmap data point with sync and another mode,
-    one row per design; with the lock fixes, their columns beside; '' when
-    there is none."""
+@dataclass
+class PointFigures:
+    """One munmap data point of the main boots, as the summary reads it:
+    @cols maps each metric key (munmap_ms, release_ms, cpu_ms, ...) to
+    {mode: samples}; @shares each mode's share of its ceiling from the
+    probe boot (ceilings.shares_by_point(), fractions); @at_once each
+    mode's median % of frees done synchronously (report.at_once());
+    @recs the point's records."""
+    point: Point
+    cols: Dict[str, Dict[str, List[float]]]
+    shares: Dict[str, Optional[float]]
+    at_once: Dict[str, float]
+    recs: List[Record]
+
+    def field(self, name: str) -> object:
+        """The point's @name field (swap, procs, size_mb, random_bytes)."""
+        return dict(zip(workloads.MUNMAP.point, self.point))[name]
+
+
+def figures(records: List[Record]) -> List[PointFigures]:
+    """Every munmap data point of the main boots (the probe boot's records
+    only give the shares), in table order."""
     main = [r for r in report.main_records(records) if workloads.of(r) is workloads.MUNMAP]
     w = workloads.MUNMAP
     by_metric = {m.key: results.group(main, m.key, w.point) for m in w.metrics}
@@ -193,19 +212,30 @@ def summary(records: List[Record]) -> str:
     recs_at: Dict[Point, List[Record]] = {}
     for r in main:
         recs_at.setdefault(tuple(r.get(f) for f in w.point), []).append(r)
-    lockfix = any(str(r["mode"]).endswith(report.LOCKFIX_SUFFIX) for r in main)
+    return [PointFigures(point, {k: v.get(point, {}) for k, v in by_metric.items()},
+                         shares_of.get(point, {}), report.at_once(recs_at[point]),
+                         recs_at[point])
+            for point in sorted(by_metric["munmap_ms"])]
+
+
+def summary(records: List[Record]) -> str:
+    """The summary of every munmap data point with sync and another mode,
+    one row per design; with the lock fixes, their columns beside; '' when
+    there is none."""
+    points = figures(records)
+    lockfix = any(m.endswith(report.LOCKFIX_SUFFIX)
+                  for pf in points for m in pf.cols["munmap_ms"])
     lines: List[str] = []
-    for point in sorted(by_metric["munmap_ms"]):
-        cols = {k: v.get(point, {}) for k, v in by_metric.items()}
-        shares = report.at_once(recs_at[point])
+    for pf in points:
+        cols = pf.cols
         rows = [d for d in designs(list(cols["munmap_ms"]))
                 if _measured(cols, d) or (lockfix and _measured(cols, fixed_of(d)))]
         for i, d in enumerate(rows):
-            line = (f"{point_name(point) if i == 0 else '':<{POINT_W}}{d:<{MODE_W}}"
-                    + alone(cols, d, shares_of.get(point, {}).get(d), shares.get(d),
-                            held(recs_at[point], d)))
+            line = (f"{point_name(pf.point) if i == 0 else '':<{POINT_W}}{d:<{MODE_W}}"
+                    + alone(cols, d, pf.shares.get(d), pf.at_once.get(d),
+                            held(pf.recs, d)))
             if lockfix:
-                line += fixed(cols, fixed_of(d), shares.get(fixed_of(d)))
+                line += fixed(cols, fixed_of(d), pf.at_once.get(fixed_of(d)))
             lines.append(line.rstrip())
     if not lines:
         return ""

@@ -138,7 +138,14 @@ class BenchEndsWithSummaryTest(unittest.TestCase):
         lines = out.getvalue().rstrip("\n").splitlines()
         self.assertEqual(lines[-1], "tables above; again from the results: "
                                     "scripts/zsdefer compare r/a.json r/b.json")
-        self.assertTrue(lines[-2].startswith("zram 1 x 256 MB huge/incompr."))
+        # the summary's row, then the goals block (goals.py), then the files
+        row = next(i for i, x in enumerate(lines)
+                   if x.startswith("zram 1 x 256 MB huge/incompr."))
+        self.assertEqual(lines[row + 1], "")
+        self.assertTrue(lines[row + 2].startswith("goals of #16"), lines[row + 2])
+        # LLIST's CPU is 110 ms in every sample against sync's 100: a miss
+        self.assertEqual(lines[-2],
+                         "  llist CPU no higher than sync's: 1 x 256 MB huge/incompr. +10%")
         # the summary comes after every table
         self.assertGreater(lines.index(next(x for x in lines if x.startswith("summary:"))),
                            max(i for i, x in enumerate(lines) if x.startswith("Amean")))
