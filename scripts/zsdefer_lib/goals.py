@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
 from . import ceilings, compare
-from .summary import BASELINE, PointFigures, point_name, verdict
+from .summary import BASELINE, PointFigures, _percent, point_name, verdict
 
 SHARE_GOAL = 0.90  # of the ceiling (#16, #17)
 LISTS = ("llist", "pcpu")       # #16
@@ -65,7 +65,7 @@ def cpu(pf: PointFigures, mode: str) -> Optional[Tuple[bool, str]]:
     if not s:
         return None
     change = statistics.median(s[1]) / statistics.median(s[0]) - 1
-    return not (change > 0 and compare.significant(*s)), f"{round(100 * change) or 0:+d}%"
+    return not (change > 0 and compare.significant(*s)), _percent(100 * change)
 
 
 def release(pf: PointFigures, mode: str) -> Optional[Tuple[bool, str]]:
